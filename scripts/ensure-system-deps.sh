@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Makes sure the Debian packages the tests need are installed: installs the missing ones with
+# apt-get when running as root, otherwise stops and names them.
+set -euo pipefail
+
+# command → Debian package
+declare -A needed=(
+  [chromium]=chromium
+)
+
+missing=()
+for command in "${!needed[@]}"; do
+  command -v "$command" >/dev/null 2>&1 || missing+=("${needed[$command]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "rtc-call tests need these Debian packages: ${missing[*]}" >&2
+  echo "Install them (as root: apt-get install -y ${missing[*]}) and run npm test again." >&2
+  exit 1
+fi
+
+echo "Installing test dependencies: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,3 @@
+// Entry of the drop-in bundle: defines the elements and exposes the public API.
+export * from './index.js';
+import './rtc-call.js';

@@ -1,0 +1,80 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+
+/** Why local media could not be had, in the public `error.code` vocabulary. */
+export type MediaErrorCode = 'permission-denied' | 'device-not-found' | 'device-in-use' | 'unsupported-browser';
+
+/** A getUserMedia failure mapped to a {@link MediaErrorCode}. */
+export class MediaError extends Error {
+  override name = 'MediaError';
+  readonly code: MediaErrorCode;
+  constructor(code: MediaErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** Maps a getUserMedia rejection to the public error vocabulary. */
+export function toMediaError(error: unknown): MediaError {
+  const name = error instanceof Error ? error.name : '';
+  const detail = error instanceof Error ? error.message : String(error);
+  switch (name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return new MediaError('permission-denied', detail);
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return new MediaError('device-not-found', detail);
+    case 'NotReadableError':
+    case 'AbortError':
+      return new MediaError('device-in-use', detail);
+    default:
+      return new MediaError('unsupported-browser', detail);
+  }
+}
+
+/**
+ * Owns the local camera/microphone stream of its host. Every track it acquired is stopped when the
+ * host leaves the page, so removing the element turns the camera light off.
+ */
+export class UserMediaController implements ReactiveController {
+  /** The current local stream, or null. */
+  stream: MediaStream | null = null;
+  readonly #host: ReactiveControllerHost;
+
+  constructor(host: ReactiveControllerHost) {
+    this.#host = host;
+    host.addController(this);
+  }
+
+  /** Acquires a new stream (stopping the previous one); rejects with a {@link MediaError}. */
+  async acquire(constraints: MediaStreamConstraints): Promise<MediaStream> {
+    if (!navigator.mediaDevices?.getUserMedia) {
+      throw new MediaError('unsupported-browser', 'navigator.mediaDevices.getUserMedia is not available.');
+    }
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia(constraints);
+    } catch (error) {
+      throw toMediaError(error);
+    }
+    this.stop();
+    this.stream = stream;
+    this.#host.requestUpdate();
+    return stream;
+  }
+
+  /** Stops every local track. */
+  stop(): void {
+    for (const track of this.stream?.getTracks() ?? []) track.stop();
+    if (this.stream) {
+      this.stream = null;
+      this.#host.requestUpdate();
+    }
+  }
+
+  hostConnected(): void {}
+
+  hostDisconnected(): void {
+    this.stop();
+  }
+}

@@ -1,0 +1,12 @@
+import { en, type Strings } from './en.js';
+import { zhCN } from './zh-CN.js';
+
+export type { Strings } from './en.js';
+
+/** Languages built in. */
+export const LANGUAGES = { en, 'zh-CN': zhCN } as const;
+
+/** Picks the built-in strings for a BCP 47 tag: `zh`, `zh-CN`, `zh-Hans…` → Chinese, else English. */
+export function stringsFor(lang: string | null | undefined): Strings {
+  return /^zh(-|$)/i.test(lang ?? '') ? zhCN : en;
+}

@@ -1,0 +1,141 @@
+import type { CandidatePayload, DescriptionPayload, SignalPayload } from '../protocol/signaling.js';
+
+/** Options of {@link PeerSession}. */
+export interface PeerSessionOptions {
+  /** This side's role in perfect negotiation, as told by the server. */
+  polite: boolean;
+  /** Sends a description or candidate to the other peer (the injected signaling transport). */
+  send: (signal: SignalPayload) => void;
+  /** Local tracks to send from the start; more can be added later. */
+  localStream?: MediaStream | null;
+  rtcConfiguration?: RTCConfiguration;
+}
+
+/**
+ * One RTCPeerConnection to the other seat, negotiated with the W3C "perfect negotiation" pattern
+ * and trickle ICE. Knows nothing of lit, the DOM, or socket.io: signals come in through
+ * {@link PeerSession.receive} and go out through the injected `send`.
+ *
+ * Events: `remote-track` (the remote stream gained a track), `connection-state`
+ * (`pc.connectionState` changed), `negotiation-error` (detail in `lastError`).
+ */
+export class PeerSession extends EventTarget {
+  /** The connection (exposed for diagnostics and stats). */
+  readonly pc: RTCPeerConnection;
+  /** Every track the peer sends, in one stream. */
+  readonly remoteStream = new MediaStream();
+  /** The chat/control channel, negotiated out of band (id 0) so neither side has to create it first. */
+  readonly channel: RTCDataChannel;
+  /** The last negotiation error, for diagnostics. */
+  lastError: unknown = null;
+
+  readonly #polite: boolean;
+  readonly #send: (signal: SignalPayload) => void;
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #closed = false;
+  // Signals are applied one at a time, in the order they arrived.
+  #inbox: Promise<void> = Promise.resolve();
+
+  constructor(options: PeerSessionOptions) {
+    super();
+    this.#polite = options.polite;
+    this.#send = options.send;
+    this.pc = new RTCPeerConnection(options.rtcConfiguration);
+    this.channel = this.pc.createDataChannel('rtc-call', { negotiated: true, id: 0 });
+
+    this.pc.addEventListener('negotiationneeded', () => void this.#offer());
+    this.pc.addEventListener('icecandidate', ({ candidate }) => {
+      this.#send({ candidate: candidate ? candidatePayload(candidate) : null });
+    });
+    this.pc.addEventListener('track', ({ track }) => {
+      if (!this.remoteStream.getTracks().includes(track)) this.remoteStream.addTrack(track);
+      track.addEventListener('ended', () => this.remoteStream.removeTrack(track));
+      this.dispatchEvent(new Event('remote-track'));
+    });
+    this.pc.addEventListener('connectionstatechange', () => this.dispatchEvent(new Event('connection-state')));
+
+    for (const track of options.localStream?.getTracks() ?? []) this.pc.addTrack(track, options.localStream!);
+  }
+
+  /** Whether this side yields in an offer collision. */
+  get polite(): boolean {
+    return this.#polite;
+  }
+
+  /** Applies a description or candidate from the other peer. Never throws: errors become events. */
+  receive(signal: SignalPayload): Promise<void> {
+    this.#inbox = this.#inbox.then(() => this.#apply(signal)).catch((error: unknown) => this.#fail(error));
+    return this.#inbox;
+  }
+
+  /** Restarts ICE (new candidates, same media); `rtcConfiguration` may carry fresh TURN credentials. */
+  restartIce(rtcConfiguration?: RTCConfiguration): void {
+    if (this.#closed) return;
+    if (rtcConfiguration) this.pc.setConfiguration({ ...this.pc.getConfiguration(), ...rtcConfiguration });
+    this.pc.restartIce();
+  }
+
+  /** Closes the connection. Local tracks are the caller's to stop. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.channel.close();
+    this.pc.close();
+    for (const track of this.remoteStream.getTracks()) track.stop();
+  }
+
+  async #offer(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      this.#makingOffer = true;
+      await this.pc.setLocalDescription();
+      this.#send({ description: descriptionPayload(this.pc.localDescription!) });
+    } catch (error) {
+      this.#fail(error);
+    } finally {
+      this.#makingOffer = false;
+    }
+  }
+
+  async #apply(signal: SignalPayload): Promise<void> {
+    if (this.#closed) return;
+    if ('description' in signal) {
+      const { description } = signal;
+      const offerCollision = description.type === 'offer' && (this.#makingOffer || this.pc.signalingState !== 'stable');
+      this.#ignoreOffer = !this.#polite && offerCollision;
+      if (this.#ignoreOffer) return;
+      await this.pc.setRemoteDescription(description);
+      if (description.type === 'offer') {
+        await this.pc.setLocalDescription();
+        this.#send({ description: descriptionPayload(this.pc.localDescription!) });
+      }
+    } else if (signal.candidate) {
+      try {
+        await this.pc.addIceCandidate(signal.candidate);
+      } catch (error) {
+        // Candidates of an offer we ignored are expected to fail.
+        if (!this.#ignoreOffer) throw error;
+      }
+    }
+  }
+
+  #fail(error: unknown): void {
+    if (this.#closed) return;
+    this.lastError = error;
+    this.dispatchEvent(new Event('negotiation-error'));
+  }
+}
+
+function descriptionPayload(description: RTCSessionDescription): DescriptionPayload {
+  return { type: description.type, sdp: description.sdp };
+}
+
+function candidatePayload(candidate: RTCIceCandidate): CandidatePayload {
+  return {
+    candidate: candidate.candidate,
+    sdpMid: candidate.sdpMid,
+    sdpMLineIndex: candidate.sdpMLineIndex,
+    usernameFragment: candidate.usernameFragment,
+  };
+}

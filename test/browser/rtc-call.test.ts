@@ -1,0 +1,75 @@
+import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import '../../src/rtc-call.js';
+import type { RtcCall } from '../../src/components/rtc-call/rtc-call.component.js';
+import { SIGNALING, expectRemoteVideoFlowing, uniqueRoom, untilState } from './helpers.js';
+
+async function twoCalls(room: string): Promise<[RtcCall, RtcCall]> {
+  const wrapper = await fixture<HTMLDivElement>(html`
+    <div>
+      <rtc-call room=${room} signaling=${SIGNALING} autojoin></rtc-call>
+      <rtc-call room=${room} signaling=${SIGNALING} autojoin></rtc-call>
+    </div>
+  `);
+  const [a, b] = wrapper.querySelectorAll('rtc-call');
+  return [a!, b!];
+}
+
+describe('<rtc-call>: a call between two elements through the real server', () => {
+  afterEach(() => fixtureCleanup());
+
+  it("connects both sides and each decodes the other's video", async () => {
+    const [a, b] = await twoCalls(uniqueRoom());
+    await Promise.all([untilState(a, 'connected'), untilState(b, 'connected')]);
+    await Promise.all([expectRemoteVideoFlowing(a), expectRemoteVideoFlowing(b)]);
+    expect(a.localStream!.getVideoTracks()).to.have.length(1);
+    expect(a.remoteStream!.getVideoTracks()).to.have.length(1);
+    const localVideo = a.shadowRoot!.querySelector<HTMLVideoElement>('video[part="local-video"]')!;
+    expect(localVideo.muted).to.equal(true);
+    expect(localVideo.playsInline).to.equal(true);
+    expect(getComputedStyle(localVideo).transform).to.not.equal('none'); // mirrored
+  });
+
+  it('hangup ends the call, frees the seat and the peer goes back to waiting', async () => {
+    const [a, b] = await twoCalls(uniqueRoom());
+    await Promise.all([untilState(a, 'connected'), untilState(b, 'connected')]);
+    const tracks = a.localStream!.getTracks();
+    const waiting = untilState(b, 'waiting');
+    await a.hangup();
+    expect(a.state).to.equal('ended');
+    expect(a.endReason).to.equal('hangup');
+    expect(tracks.every((track) => track.readyState === 'ended')).to.equal(true);
+    await waiting;
+  });
+
+  it('removing the element stops every track and closes the connection', async () => {
+    const [a, b] = await twoCalls(uniqueRoom());
+    await Promise.all([untilState(a, 'connected'), untilState(b, 'connected')]);
+    const tracks = a.localStream!.getTracks();
+    const pc = a.peerConnection!;
+    const waiting = untilState(b, 'waiting');
+    a.remove();
+    expect(tracks.length).to.be.greaterThan(0);
+    expect(tracks.every((track) => track.readyState === 'ended')).to.equal(true);
+    expect(pc.connectionState).to.equal('closed');
+    await waiting;
+  });
+
+  it('is accessible before joining and in a call', async () => {
+    const idle = await fixture<RtcCall>(html`<rtc-call room=${uniqueRoom()} signaling=${SIGNALING}></rtc-call>`);
+    await expect(idle).shadowDom.to.be.accessible();
+    const [a, b] = await twoCalls(uniqueRoom());
+    await Promise.all([untilState(a, 'connected'), untilState(b, 'connected')]);
+    await expect(a).shadowDom.to.be.accessible();
+  });
+
+  it('a third element in the same room fails with room-full', async () => {
+    const room = uniqueRoom();
+    const [a, b] = await twoCalls(room);
+    await Promise.all([untilState(a, 'connected'), untilState(b, 'connected')]);
+    const third = await fixture<RtcCall>(html`<rtc-call room=${room} signaling=${SIGNALING}></rtc-call>`);
+    await third.join();
+    expect(third.state).to.equal('failed');
+    expect(third.error?.code).to.equal('room-full');
+    expect(third.localStream).to.equal(null);
+  });
+});
