@@ -1,0 +1,96 @@
+import { peerIdOf } from './ids.js';
+
+/** One of the two seats of a room. `socketId` is null while the owner is away (grace period). */
+export interface Seat {
+  session: string;
+  peer: string;
+  socketId: string | null;
+}
+
+/** The outcome of claiming a seat. */
+export type ClaimResult =
+  | {
+      ok: true;
+      seat: Seat;
+      /** The socket that held this seat before (a reload or reconnect), if any. */
+      previousSocketId: string | null;
+      /** True when the session already held the seat (retake), false for a new seat. */
+      retaken: boolean;
+      /** The other occupant, if any. */
+      other: Seat | null;
+    }
+  | { ok: false; reason: 'room-full' };
+
+/** Seats per room. Two per room; a session keeps its seat across sockets. */
+export interface SeatStore {
+  claim(room: string, session: string, socketId: string): Promise<ClaimResult>;
+  /** Frees the seat if `session` holds it; returns the seat freed. */
+  release(room: string, session: string): Promise<Seat | null>;
+  /** Marks the seat as away if `socketId` still holds it; returns whether it did. */
+  detach(room: string, session: string, socketId: string): Promise<boolean>;
+  /** Frees the seat only if it is still away (no socket took it back). */
+  releaseIfAway(room: string, session: string): Promise<Seat | null>;
+  occupants(room: string): Promise<Seat[]>;
+  /** Number of rooms with at least one seat taken (for metrics). */
+  roomCount(): Promise<number>;
+}
+
+/** Seats per room, as many rooms as fit in this process. */
+export const SEATS_PER_ROOM = 2;
+
+/** In-memory seats: the embedded default, for a single process. */
+export class MemorySeatStore implements SeatStore {
+  // Keys carry a prefix so that a room name can never collide with anything else in the map.
+  readonly #rooms = new Map<string, Map<string, Seat>>();
+
+  async claim(room: string, session: string, socketId: string): Promise<ClaimResult> {
+    const key = `room:${room}`;
+    let seats = this.#rooms.get(key);
+    if (!seats) {
+      seats = new Map();
+      this.#rooms.set(key, seats);
+    }
+    const held = seats.get(session);
+    const other = [...seats.values()].find((seat) => seat.session !== session) ?? null;
+    if (held) {
+      const previousSocketId = held.socketId;
+      held.socketId = socketId;
+      return { ok: true, seat: { ...held }, previousSocketId, retaken: true, other: other && { ...other } };
+    }
+    if (seats.size >= SEATS_PER_ROOM) return { ok: false, reason: 'room-full' };
+    const seat: Seat = { session, peer: peerIdOf(session), socketId };
+    seats.set(session, seat);
+    return { ok: true, seat: { ...seat }, previousSocketId: null, retaken: false, other: other && { ...other } };
+  }
+
+  async release(room: string, session: string): Promise<Seat | null> {
+    const key = `room:${room}`;
+    const seats = this.#rooms.get(key);
+    const seat = seats?.get(session);
+    if (!seats || !seat) return null;
+    seats.delete(session);
+    if (seats.size === 0) this.#rooms.delete(key);
+    return { ...seat };
+  }
+
+  async detach(room: string, session: string, socketId: string): Promise<boolean> {
+    const seat = this.#rooms.get(`room:${room}`)?.get(session);
+    if (!seat || seat.socketId !== socketId) return false;
+    seat.socketId = null;
+    return true;
+  }
+
+  async releaseIfAway(room: string, session: string): Promise<Seat | null> {
+    const seat = this.#rooms.get(`room:${room}`)?.get(session);
+    if (!seat || seat.socketId !== null) return null;
+    return this.release(room, session);
+  }
+
+  async occupants(room: string): Promise<Seat[]> {
+    return [...(this.#rooms.get(`room:${room}`)?.values() ?? [])].map((seat) => ({ ...seat }));
+  }
+
+  async roomCount(): Promise<number> {
+    return this.#rooms.size;
+  }
+}
