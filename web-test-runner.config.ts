@@ -37,6 +37,20 @@ const config: TestRunnerConfig = {
       async serverStop() {
         await signaling.close();
       },
+      // Browser tests call these through executeServerCommand('…', payload).
+      async executeCommand({ command, payload }) {
+        const sockets = [...signaling.io.of('/').sockets.values()];
+        const room = (payload as { room?: unknown } | undefined)?.room;
+        const inRoom = sockets.filter(
+          (socket) => (socket.data as { membership?: { room?: string } | null }).membership?.room === room,
+        );
+        if (command === 'signaling-drop-count') return inRoom.length;
+        if (command !== 'signaling-drop') return undefined;
+        // Cuts the WebSocket of every socket in a room without a socket.io goodbye, as a network
+        // blip would: clients see "transport close" and reconnect by themselves.
+        for (const socket of inRoom) socket.conn.close();
+        return inRoom.length;
+      },
     },
   ],
 };

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
 import fastifySocketIOModule from 'fastify-socket.io';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import { fail, type Fail } from '../../src/protocol/errors.js';
@@ -54,8 +55,11 @@ const MAX_HTTP_BUFFER = 64 * 1024;
 // import is the plugin function itself.
 const fastifySocketIO = fastifySocketIOModule as unknown as FastifyPluginAsync<Partial<ServerOptions>>;
 
-/** Relays protocol v1 between the two seats of each room (DESIGN.md §2). */
-export const signalingPlugin: FastifyPluginAsync<SignalingOptions> = async (app, options) => {
+/**
+ * Relays protocol v1 between the two seats of each room (DESIGN.md §2). Not encapsulated: the
+ * socket.io server it creates is `app.io` for the whole application (metrics, shutdown, tests).
+ */
+const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => {
   const seats = options.seats ?? new MemorySeatStore();
   const graceTimers = new Map<string, NodeJS.Timeout>();
 
@@ -233,3 +237,6 @@ export const signalingPlugin: FastifyPluginAsync<SignalingOptions> = async (app,
     graceTimers.clear();
   });
 };
+
+/** The signaling plugin (see {@link signaling}). */
+export const signalingPlugin = fp(signaling, { name: 'rtc-call-signaling', fastify: '5.x' });

@@ -1,8 +1,18 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { RtcErrorEvent, RtcPeerJoinEvent, RtcPeerLeaveEvent, RtcStateChangeEvent } from '../events/events.js';
+import {
+  RtcErrorEvent,
+  RtcMediaChangeEvent,
+  RtcPeerJoinEvent,
+  RtcPeerLeaveEvent,
+  RtcStateChangeEvent,
+  RtcStatsEvent,
+  type MediaState,
+} from '../events/events.js';
+import { decodeMediaState, encodeMediaState } from '../protocol/control.js';
 import type { JoinOk, PeerJoin, PeerLeave, RelayedSignal } from '../protocol/signaling.js';
 import { SignalingClient, SignalingError } from '../signaling/signaling-client.js';
 import { PeerSession } from '../webrtc/peer-session.js';
+import { sampleStats, type CallStats, type StatsSample } from '../webrtc/stats.js';
 import { claimSession, keepSession, releaseSession } from './session-store.js';
 import { MediaError, type UserMediaController } from './user-media-controller.js';
 
@@ -33,15 +43,25 @@ export interface CallHost extends ReactiveControllerHost, EventTarget {
   room: string;
   signaling: string;
   token: string;
+  audioOnly: boolean;
+  ringTimeout: number;
   iceServers: RTCIceServer[] | null;
   iceTransportPolicy: RTCIceTransportPolicy;
 }
 
+/** How long ICE may stay `disconnected` before an ICE restart. */
+const DISCONNECTED_GRACE_MS = 3000;
+/** How long one ICE restart may take before the next. */
+const RESTART_CHECK_MS = 8000;
+/** How long the connection may stay broken before the call fails with `ice-failed`. */
+const GIVE_UP_MS = 90_000;
+const STATS_INTERVAL_MS = 2000;
 const FATAL_SIGNALING = new Set(['room-full', 'unauthorized', 'invalid-room', 'signaling-unreachable']);
 
 /**
- * Runs one call for its host: local media, signaling, and the peer connection, and the state
- * machine that ties them together. Everything is released when the host leaves the page.
+ * Runs one call for its host: local media, signaling, the peer connection, and the state machine
+ * that ties them together, including recovery (socket rejoin, ICE restart). Everything is released
+ * when the host leaves the page.
  */
 export class CallController implements ReactiveController {
   state: CallState = 'idle';
@@ -49,18 +69,33 @@ export class CallController implements ReactiveController {
   endReason: 'hangup' | 'timeout' | null = null;
   /** The current peer connection wrapper, while a peer is present. */
   peer: PeerSession | null = null;
+  /** What the peer last said it sends, or null before it said anything. */
+  remoteMedia: MediaState | null = null;
+  micEnabled = true;
+  cameraEnabled = true;
+  /** The screen being shared, while sharing. */
+  screenStream: MediaStream | null = null;
+  /** The last `rtc-stats` figures. */
+  stats: CallStats | null = null;
 
   readonly #host: CallHost;
   readonly #media: UserMediaController;
   #signaling: SignalingClient | null = null;
-  #self: string | null = null;
   #peerId: string | null = null;
   #iceServers: RTCIceServer[] = [];
   #unsubscribe: Array<() => void> = [];
   #session: string | undefined;
+  #sessionRoom: string | null = null;
   #ready = false;
   #deferred: Array<() => void> = [];
-  #sessionRoom: string | null = null;
+  #ringTimer: ReturnType<typeof setTimeout> | undefined;
+  #iceTimer: ReturnType<typeof setTimeout> | undefined;
+  #brokenSince: number | null = null;
+  #statsTimer: ReturnType<typeof setInterval> | undefined;
+  #statsSample: StatsSample | null = null;
+  #timeline: Array<{ at: number; state: CallState }> = [];
+  #startedAt = 0;
+  #restarts = 0;
 
   constructor(host: CallHost, media: UserMediaController) {
     this.#host = host;
@@ -73,11 +108,35 @@ export class CallController implements ReactiveController {
     return this.peer?.remoteStream ?? null;
   }
 
+  /** What this side sends now. */
+  get localMedia(): MediaState {
+    const stream = this.#media.stream;
+    return {
+      audio: this.micEnabled && !!stream?.getAudioTracks().length,
+      video: (this.cameraEnabled && !!stream?.getVideoTracks().length) || !!this.screenStream,
+      screen: !!this.screenStream,
+    };
+  }
+
+  /** Starts the camera before joining, so the user sees themselves; errors fail the call. */
+  async preview(): Promise<void> {
+    if (this.state !== 'idle' || this.#media.stream) return;
+    try {
+      await this.#media.acquireAvailable(this.#host.audioOnly);
+      this.#applyEnabled();
+    } catch (error) {
+      if (this.state === 'idle') this.#fail(error);
+    }
+  }
+
   /** Joins the room: acquires media and signaling in parallel, then waits for or calls the peer. */
   async join(): Promise<void> {
     if (this.state !== 'idle' && this.state !== 'ended' && this.state !== 'failed') return;
     this.error = null;
     this.endReason = null;
+    this.#timeline = [];
+    this.#startedAt = performance.now();
+    this.#restarts = 0;
     this.#setState('joining');
     const signaling = new SignalingClient(this.#host.signaling);
     this.#signaling = signaling;
@@ -87,9 +146,10 @@ export class CallController implements ReactiveController {
     try {
       const media = this.#media.stream
         ? Promise.resolve(this.#media.stream)
-        : this.#media.acquire({ audio: true, video: true });
+        : this.#media.acquireAvailable(this.#host.audioOnly);
       const [, answer] = await Promise.all([media, signaling.connect().then(() => this.#join(signaling, false))]);
       if (this.#signaling !== signaling) return; // hung up meanwhile
+      this.#applyEnabled();
       this.#joined(answer);
       this.#ready = true;
       for (const run of this.#deferred.splice(0)) run();
@@ -109,6 +169,80 @@ export class CallController implements ReactiveController {
     if (signaling) await closeSignaling(signaling);
   }
 
+  /** Mutes or unmutes the microphone (the track keeps running; the peer is told). */
+  setMicEnabled(enabled: boolean): void {
+    this.micEnabled = enabled;
+    this.#applyEnabled();
+    this.#mediaChanged();
+  }
+
+  /** Turns the camera picture off or on (the peer is told and sees black, then the placeholder). */
+  setCameraEnabled(enabled: boolean): void {
+    this.cameraEnabled = enabled;
+    this.#applyEnabled();
+    this.#mediaChanged();
+  }
+
+  /** Shares a screen instead of the camera until {@link stopScreenShare} or the browser's stop button. */
+  async startScreenShare(): Promise<void> {
+    if (this.screenStream) return;
+    if (!navigator.mediaDevices?.getDisplayMedia) {
+      throw new MediaError('unsupported-browser', 'This browser cannot share the screen.');
+    }
+    let screen: MediaStream;
+    try {
+      screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'NotAllowedError') return; // the user picked nothing: not an error
+      throw error;
+    }
+    const [track] = screen.getVideoTracks();
+    if (!track) return;
+    this.screenStream = screen;
+    track.addEventListener('ended', () => void this.stopScreenShare());
+    await this.peer?.setLocalTrack('video', track, screen);
+    this.#mediaChanged();
+  }
+
+  /** Goes back to the camera. */
+  async stopScreenShare(): Promise<void> {
+    const screen = this.screenStream;
+    if (!screen) return;
+    this.screenStream = null;
+    for (const track of screen.getTracks()) track.stop();
+    const stream = this.#media.stream;
+    await this.peer?.setLocalTrack('video', stream?.getVideoTracks()[0] ?? null, stream ?? new MediaStream());
+    this.#mediaChanged();
+  }
+
+  /** A redacted report for bug reports: states, timings, candidate types, browser; no addresses or ids. */
+  diagnostics(): string {
+    return JSON.stringify(
+      {
+        rtcCall: 1,
+        userAgent: navigator.userAgent,
+        state: this.state,
+        error: this.error?.code ?? null,
+        endReason: this.endReason,
+        timeline: this.#timeline.map(({ at, state }) => ({ ms: Math.round(at), state })),
+        iceRestarts: this.#restarts,
+        connection: this.peer
+          ? {
+              connectionState: this.peer.pc.connectionState,
+              iceConnectionState: this.peer.pc.iceConnectionState,
+              signalingState: this.peer.pc.signalingState,
+            }
+          : null,
+        stats: this.stats,
+        local: this.localMedia,
+        remote: this.remoteMedia,
+      },
+      null,
+      2,
+    );
+  }
+
   hostConnected(): void {}
 
   hostDisconnected(): void {
@@ -117,6 +251,8 @@ export class CallController implements ReactiveController {
     this.#releaseSession(true);
     if (signaling) void closeSignaling(signaling);
   }
+
+  // ---- joining and the room ----
 
   async #join(signaling: SignalingClient, resume: boolean): Promise<JoinOk> {
     const room = this.#host.room;
@@ -141,14 +277,10 @@ export class CallController implements ReactiveController {
   }
 
   #joined(answer: JoinOk): void {
-    this.#self = answer.self;
     this.#iceServers = answer.iceServers;
     const [peer] = answer.peers;
-    if (peer) {
-      this.#startPeer(peer, answer.polite);
-    } else {
-      this.#setState('waiting');
-    }
+    if (peer) this.#startPeer(peer, answer.polite, true);
+    else this.#setState('waiting');
   }
 
   #listen(signaling: SignalingClient): void {
@@ -189,7 +321,9 @@ export class CallController implements ReactiveController {
         this.#closePeer();
         this.#setState('waiting');
       } else if (peer !== this.#peerId || !this.peer) {
-        this.#startPeer(peer, answer.polite);
+        this.#startPeer(peer, answer.polite, true);
+      } else if (this.peer.pc.connectionState !== 'connected') {
+        void this.#restartIce(this.peer); // candidates trickled while we were away are lost
       }
     } catch (error) {
       if (this.#signaling === signaling) this.#fail(error);
@@ -199,7 +333,7 @@ export class CallController implements ReactiveController {
   #onPeerJoin(event: PeerJoin): void {
     const alive = this.peer && this.peer.pc.connectionState !== 'closed' && this.peer.pc.connectionState !== 'failed';
     if (event.resumed && event.peer === this.#peerId && alive) return; // a signaling blip: media never stopped
-    this.#startPeer(event.peer, event.polite);
+    this.#startPeer(event.peer, event.polite, false);
     this.#host.dispatchEvent(new RtcPeerJoinEvent(event.peer));
   }
 
@@ -216,13 +350,18 @@ export class CallController implements ReactiveController {
     void this.peer.receive(signal);
   }
 
-  #startPeer(peerId: string, polite: boolean): void {
+  // ---- the peer connection ----
+
+  /** A connection to `peerId`; the side that joined second (`initiator`) offers first. */
+  #startPeer(peerId: string, polite: boolean, initiator: boolean): void {
     this.#closePeer();
     const signaling = this.#signaling!;
     this.#peerId = peerId;
+    const local = this.#media.stream;
     const peer = new PeerSession({
       polite,
-      localStream: this.#media.stream,
+      initiator,
+      localStream: local,
       rtcConfiguration: {
         iceServers: this.#host.iceServers ?? this.#iceServers,
         iceTransportPolicy: this.#host.iceTransportPolicy,
@@ -232,9 +371,18 @@ export class CallController implements ReactiveController {
       },
     });
     this.peer = peer;
+    if (this.screenStream) void peer.setLocalTrack('video', this.screenStream.getVideoTracks()[0]!, this.screenStream);
     peer.addEventListener('remote-track', () => this.#host.requestUpdate());
     peer.addEventListener('connection-state', () => this.#onConnectionState(peer));
     peer.addEventListener('negotiation-error', () => this.#report(peer.lastError));
+    peer.control.addEventListener('open', () => this.#sendMediaState());
+    peer.control.addEventListener('message', ({ data }) => {
+      const state = decodeMediaState(data);
+      if (!state || peer !== this.peer) return;
+      this.remoteMedia = state;
+      this.#host.dispatchEvent(new RtcMediaChangeEvent(this.localMedia, state));
+      this.#host.requestUpdate();
+    });
     this.#setState('connecting');
   }
 
@@ -242,22 +390,36 @@ export class CallController implements ReactiveController {
     if (peer !== this.peer) return;
     switch (peer.pc.connectionState) {
       case 'connected':
+        this.#brokenSince = null;
+        clearTimeout(this.#iceTimer);
         this.#setState('connected');
         break;
       case 'disconnected':
-        if (this.state === 'connected') this.#setState('reconnecting');
+        this.#broken(peer, DISCONNECTED_GRACE_MS);
         break;
       case 'failed':
-        this.#setState('reconnecting');
-        void this.#restartIce(peer);
+        this.#broken(peer, 0);
         break;
       default:
         break;
     }
   }
 
-  /** ICE restart with fresh credentials: coturn checks expiry only when an allocation is made. */
+  /** The path broke: show `reconnecting` and restart ICE after `delay` unless it heals by itself. */
+  #broken(peer: PeerSession, delay: number): void {
+    if (this.state === 'connected' || this.state === 'connecting') this.#setState('reconnecting');
+    this.#brokenSince ??= performance.now();
+    clearTimeout(this.#iceTimer);
+    this.#iceTimer = setTimeout(() => void this.#restartIce(peer), delay);
+  }
+
+  /** ICE restart with fresh credentials (coturn checks expiry only when an allocation is made). */
   async #restartIce(peer: PeerSession): Promise<void> {
+    if (peer !== this.peer || peer.pc.connectionState === 'connected') return;
+    if (this.#brokenSince !== null && performance.now() - this.#brokenSince > GIVE_UP_MS) {
+      this.#fail(new IceFailedError());
+      return;
+    }
     let iceServers = this.#host.iceServers ?? this.#iceServers;
     try {
       if (!this.#host.iceServers && this.#signaling?.connected) {
@@ -267,24 +429,83 @@ export class CallController implements ReactiveController {
     } catch (error) {
       this.#report(error);
     }
-    if (peer === this.peer) peer.restartIce({ iceServers });
+    if (peer !== this.peer) return;
+    this.#restarts += 1;
+    peer.restartIce({ iceServers, iceTransportPolicy: this.#host.iceTransportPolicy });
+    // If this restart does not bring the path back, try again.
+    clearTimeout(this.#iceTimer);
+    this.#iceTimer = setTimeout(() => void this.#restartIce(peer), RESTART_CHECK_MS);
   }
 
   #closePeer(): void {
     this.peer?.close();
     this.peer = null;
     this.#peerId = null;
+    this.remoteMedia = null;
+    this.stats = null;
+    this.#statsSample = null;
+    this.#brokenSince = null;
+    clearTimeout(this.#iceTimer);
     this.#host.requestUpdate();
   }
+
+  // ---- media state ----
+
+  #applyEnabled(): void {
+    for (const track of this.#media.stream?.getAudioTracks() ?? []) track.enabled = this.micEnabled;
+    for (const track of this.#media.stream?.getVideoTracks() ?? []) track.enabled = this.cameraEnabled;
+  }
+
+  #sendMediaState(): void {
+    const control = this.peer?.control;
+    if (control?.readyState === 'open') control.send(encodeMediaState(this.localMedia));
+  }
+
+  #mediaChanged(): void {
+    this.#sendMediaState();
+    this.#host.dispatchEvent(new RtcMediaChangeEvent(this.localMedia, this.remoteMedia));
+    this.#host.requestUpdate();
+  }
+
+  // ---- timers tied to states ----
+
+  #onStateEntered(state: CallState): void {
+    clearTimeout(this.#ringTimer);
+    const seconds = this.#host.ringTimeout;
+    if (state === 'waiting' && seconds > 0) {
+      this.#ringTimer = setTimeout(() => void this.hangup('timeout'), seconds * 1000);
+    }
+    clearInterval(this.#statsTimer);
+    if (state === 'connected') {
+      this.#statsTimer = setInterval(() => void this.#sampleStats(), STATS_INTERVAL_MS);
+      void this.#sampleStats();
+    }
+  }
+
+  async #sampleStats(): Promise<void> {
+    const peer = this.peer;
+    if (!peer) return;
+    const { stats, sample } = await sampleStats(peer.pc, this.#statsSample);
+    if (peer !== this.peer) return;
+    this.#statsSample = sample;
+    this.stats = stats;
+    this.#host.dispatchEvent(new RtcStatsEvent(stats));
+    this.#host.requestUpdate();
+  }
+
+  // ---- endings ----
 
   #teardown(): void {
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     this.#ready = false;
     this.#deferred = [];
+    clearTimeout(this.#ringTimer);
+    clearInterval(this.#statsTimer);
     this.#closePeer();
+    for (const track of this.screenStream?.getTracks() ?? []) track.stop();
+    this.screenStream = null;
     this.#media.stop();
     this.#signaling = null;
-    this.#self = null;
   }
 
   #fail(error: unknown): void {
@@ -309,13 +530,17 @@ export class CallController implements ReactiveController {
     if (state === this.state) return;
     const previous = this.state;
     this.state = state;
+    this.#timeline.push({ at: performance.now() - this.#startedAt, state });
+    this.#onStateEntered(state);
     this.#host.requestUpdate();
     this.#host.dispatchEvent(new RtcStateChangeEvent(state, previous));
   }
+}
 
-  /** Id the server gave this side (diagnostics). */
-  get self(): string | null {
-    return this.#self;
+class IceFailedError extends Error {
+  override name = 'IceFailedError';
+  constructor() {
+    super('The connection to the other person broke and could not be restored.');
   }
 }
 
@@ -327,6 +552,7 @@ async function closeSignaling(signaling: SignalingClient): Promise<void> {
 
 function toCallError(error: unknown): CallError {
   if (error instanceof MediaError) return { code: error.code, message: error.message };
+  if (error instanceof IceFailedError) return { code: 'ice-failed', message: error.message };
   if (error instanceof SignalingError && FATAL_SIGNALING.has(error.code)) {
     return { code: error.code as CallErrorCode, message: error.message };
   }

@@ -63,6 +63,26 @@ export class UserMediaController implements ReactiveController {
     return stream;
   }
 
+  /**
+   * Acquires what the machine has: camera and microphone, else microphone only (no camera → an
+   * audio call), else nothing (no devices → join to receive and chat: resolves null). Permission
+   * and busy-device errors are not fallen back from: they reject.
+   */
+  async acquireAvailable(audioOnly: boolean): Promise<MediaStream | null> {
+    const attempts: MediaStreamConstraints[] = audioOnly
+      ? [{ audio: true }]
+      : [{ audio: true, video: true }, { audio: true }, { video: true }];
+    for (const constraints of attempts) {
+      try {
+        return await this.acquire(constraints);
+      } catch (error) {
+        if (!(error instanceof MediaError) || error.code !== 'device-not-found') throw error;
+      }
+    }
+    this.stop();
+    return null;
+  }
+
   /** Stops every local track. */
   stop(): void {
     for (const track of this.stream?.getTracks() ?? []) track.stop();

@@ -1,4 +1,5 @@
 import type { CallState } from '../controllers/call-controller.js';
+import type { CallStats } from '../webrtc/stats.js';
 
 const init = { bubbles: true, composed: true } as const;
 
@@ -44,11 +45,48 @@ export class RtcErrorEvent extends Event {
   }
 }
 
+/** What each side sends: `audio`/`video` false when muted or off, `screen` while sharing. */
+export interface MediaState {
+  audio: boolean;
+  video: boolean;
+  screen: boolean;
+}
+
+/** Fired when this side's or the peer's microphone, camera or screen share changes. */
+export class RtcMediaChangeEvent extends Event {
+  readonly local: MediaState;
+  readonly remote: MediaState | null;
+  constructor(local: MediaState, remote: MediaState | null) {
+    super('rtc-media-change', init);
+    this.local = local;
+    this.remote = remote;
+  }
+}
+
+/** Fired every 2 s while connected with the connection's figures. */
+export class RtcStatsEvent extends Event {
+  readonly rtt: number | null;
+  readonly bitrateIn: number;
+  readonly bitrateOut: number;
+  readonly lossIn: number;
+  readonly candidateType: string | null;
+  constructor(stats: CallStats) {
+    super('rtc-stats', init);
+    this.rtt = stats.rtt;
+    this.bitrateIn = stats.bitrateIn;
+    this.bitrateOut = stats.bitrateOut;
+    this.lossIn = stats.lossIn;
+    this.candidateType = stats.candidateType;
+  }
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
     'rtc-state-change': RtcStateChangeEvent;
     'rtc-peer-join': RtcPeerJoinEvent;
     'rtc-peer-leave': RtcPeerLeaveEvent;
     'rtc-error': RtcErrorEvent;
+    'rtc-media-change': RtcMediaChangeEvent;
+    'rtc-stats': RtcStatsEvent;
   }
 }

@@ -6,7 +6,8 @@ export type { Strings } from './en.js';
 /** Languages built in. */
 export const LANGUAGES = { en, 'zh-CN': zhCN } as const;
 
-/** Picks the built-in strings for a BCP 47 tag: `zh`, `zh-CN`, `zh-Hans…` → Chinese, else English. */
-export function stringsFor(lang: string | null | undefined): Strings {
-  return /^zh(-|$)/i.test(lang ?? '') ? zhCN : en;
+/** Picks the built-in strings for a BCP 47 tag (`zh`, `zh-CN`, `zh-Hans…` → Chinese, else English), with overrides. */
+export function stringsFor(lang: string | null | undefined, overrides?: Partial<Strings> | null): Strings {
+  const base = /^zh(-|$)/i.test(lang ?? '') ? zhCN : en;
+  return overrides ? { ...base, ...overrides } : base;
 }

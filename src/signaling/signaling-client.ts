@@ -49,10 +49,20 @@ export class SignalingClient {
     this.#connectAttempts = options.connectAttempts ?? 3;
     this.#socket = io(url, {
       path: '/socket.io',
-      transports: ['websocket', 'polling'],
+      transports: ['websocket'],
       autoConnect: false,
       reconnectionDelay: 250,
       reconnectionDelayMax: 4000,
+    });
+    // socket.io-client does not reconnect after the server closed the socket on purpose. After
+    // `server-shutdown` (a restart or deploy) it should: another node, or this one, will be back.
+    // Any other server-side close (a newer tab took this session's seat) stays closed.
+    let shuttingDown = false;
+    this.#socket.on('server-shutdown', () => (shuttingDown = true));
+    this.#socket.on('disconnect', (reason) => {
+      if (reason !== 'io server disconnect' || !shuttingDown) return;
+      shuttingDown = false;
+      setTimeout(() => this.#socket.connect(), 200 + Math.random() * 800);
     });
   }
 

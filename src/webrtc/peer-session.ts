@@ -9,6 +9,12 @@ export interface PeerSessionOptions {
   /** Local tracks to send from the start; more can be added later. */
   localStream?: MediaStream | null;
   rtcConfiguration?: RTCConfiguration;
+  /**
+   * Whether this side makes the first offer. The other side holds its own offers until the first
+   * one arrives (or `answerTimeoutMs` passes), so the two never start with an offer collision.
+   */
+  initiator?: boolean;
+  answerTimeoutMs?: number;
 }
 
 /**
@@ -24,8 +30,10 @@ export class PeerSession extends EventTarget {
   readonly pc: RTCPeerConnection;
   /** Every track the peer sends, in one stream. */
   readonly remoteStream = new MediaStream();
-  /** The chat/control channel, negotiated out of band (id 0) so neither side has to create it first. */
+  /** The chat channel, negotiated out of band (id 0) so neither side has to create it first. */
   readonly channel: RTCDataChannel;
+  /** Small control messages (media state), negotiated as id 1. */
+  readonly control: RTCDataChannel;
   /** The last negotiation error, for diagnostics. */
   lastError: unknown = null;
 
@@ -34,6 +42,9 @@ export class PeerSession extends EventTarget {
   #makingOffer = false;
   #ignoreOffer = false;
   #closed = false;
+  #holdOffers: boolean;
+  #offerWanted = false;
+  #holdTimer: ReturnType<typeof setTimeout> | undefined;
   // Signals are applied one at a time, in the order they arrived.
   #inbox: Promise<void> = Promise.resolve();
 
@@ -43,8 +54,18 @@ export class PeerSession extends EventTarget {
     this.#send = options.send;
     this.pc = new RTCPeerConnection(options.rtcConfiguration);
     this.channel = this.pc.createDataChannel('rtc-call', { negotiated: true, id: 0 });
+    this.control = this.pc.createDataChannel('rtc-control', { negotiated: true, id: 1 });
 
-    this.pc.addEventListener('negotiationneeded', () => void this.#offer());
+    // Rolling back a first offer in a collision can leave Chromium gathering no candidates at all;
+    // a collision-free start avoids it (and saves a round trip).
+    this.#holdOffers = options.initiator === false;
+    if (this.#holdOffers) {
+      this.#holdTimer = setTimeout(() => this.#releaseOffers(), options.answerTimeoutMs ?? 4000);
+    }
+    this.pc.addEventListener('negotiationneeded', () => {
+      if (this.#holdOffers) this.#offerWanted = true;
+      else void this.#offer();
+    });
     this.pc.addEventListener('icecandidate', ({ candidate }) => {
       this.#send({ candidate: candidate ? candidatePayload(candidate) : null });
     });
@@ -76,13 +97,44 @@ export class PeerSession extends EventTarget {
     this.pc.restartIce();
   }
 
+  /**
+   * Sends `track` as this side's `kind` media: replaces the track of the existing sender (no
+   * renegotiation), or adds one when there is none yet (audio-only call starting a screen share).
+   */
+  async setLocalTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null, stream: MediaStream): Promise<void> {
+    if (this.#closed) return;
+    const sender = this.pc.getSenders().find((candidate) => candidate.track?.kind === kind) ?? this.#idleSender(kind);
+    if (sender) {
+      await sender.replaceTrack(track);
+      return;
+    }
+    if (track) this.pc.addTrack(track, stream);
+  }
+
+  /** A sender of the given kind whose track was replaced by null (camera off, share ended). */
+  #idleSender(kind: string): RTCRtpSender | undefined {
+    return this.pc
+      .getTransceivers()
+      .find((t) => t.receiver.track.kind === kind && t.sender.track === null && t.direction.startsWith('send'))?.sender;
+  }
+
   /** Closes the connection. Local tracks are the caller's to stop. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#holdTimer);
     this.channel.close();
+    this.control.close();
     this.pc.close();
     for (const track of this.remoteStream.getTracks()) track.stop();
+  }
+
+  /** Stops holding offers; makes the one that was wanted meanwhile, if any and still needed. */
+  #releaseOffers(): void {
+    clearTimeout(this.#holdTimer);
+    if (!this.#holdOffers) return;
+    this.#holdOffers = false;
+    if (this.#offerWanted && this.pc.signalingState === 'stable') void this.#offer();
   }
 
   async #offer(): Promise<void> {
@@ -106,6 +158,7 @@ export class PeerSession extends EventTarget {
       this.#ignoreOffer = !this.#polite && offerCollision;
       if (this.#ignoreOffer) return;
       await this.pc.setRemoteDescription(description);
+      this.#releaseOffers();
       if (description.type === 'offer') {
         await this.pc.setLocalDescription();
         this.#send({ description: descriptionPayload(this.pc.localDescription!) });

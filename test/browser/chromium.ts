@@ -14,4 +14,5 @@ export const CHROMIUM_FLAGS = [
   '--use-fake-device-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
   '--allow-loopback-in-peer-connection',
+  '--auto-select-desktop-capture-source=Entire screen',
 ];

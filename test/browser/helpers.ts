@@ -21,7 +21,9 @@ export function untilState(el: RtcCall, state: CallState, timeoutMs = 20_000): P
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       el.removeEventListener('rtc-state-change', onChange);
-      reject(new Error(`state is "${el.state}", waited for "${state}"`));
+      void describeCalls().then((detail) =>
+        reject(new Error(`state is "${el.state}", waited for "${state}"; calls on the page:\n${detail}`)),
+      );
     }, timeoutMs);
     const onChange = (): void => {
       if (el.state !== state) return;
@@ -58,4 +60,76 @@ export async function expectRemoteVideoFlowing(el: RtcCall): Promise<void> {
   const pc = el.peerConnection!;
   const before = await framesDecoded(pc);
   await until(async () => (await framesDecoded(pc)) > before + 5, 'framesDecoded to grow');
+}
+
+/** `count` autojoining `<rtc-call>` elements in one room, added to the page. */
+export function calls(count: number, room: string, attributes = ''): RtcCall[] {
+  const wrapper = document.createElement('div');
+  wrapper.dataset.rtcTest = '';
+  wrapper.innerHTML = `<rtc-call room="${room}" signaling="${SIGNALING}" autojoin ${attributes}></rtc-call>`.repeat(
+    count,
+  );
+  document.body.append(wrapper);
+  return [...wrapper.querySelectorAll('rtc-call')];
+}
+
+/** Two autojoining `<rtc-call>` elements in one room. */
+export async function twoCalls(room: string, attributes = ''): Promise<[RtcCall, RtcCall]> {
+  const [a, b] = calls(2, room, attributes);
+  return [a!, b!];
+}
+
+/** Both sides of a fresh room, connected. */
+export async function connectedPair(attributes = ''): Promise<[RtcCall, RtcCall, string]> {
+  const room = uniqueRoom();
+  const [a, b] = await twoCalls(room, attributes);
+  await Promise.all([untilState(a, 'connected'), untilState(b, 'connected')]);
+  return [a, b, room];
+}
+
+/** Removes every element the helpers added. */
+export function cleanup(): void {
+  for (const wrapper of document.querySelectorAll('[data-rtc-test]')) wrapper.remove();
+}
+
+/** The shadow-DOM button of an element whose text is `label`. */
+export function button(el: HTMLElement, label: string): HTMLButtonElement {
+  const found = [...el.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent!.trim() === label);
+  if (!found) throw new Error(`no button "${label}"`);
+  return found;
+}
+
+/** Resolves with the next `name` event of `el`, typed by GlobalEventHandlersEventMap. Create it before the action. */
+export function nextEvent<K extends keyof GlobalEventHandlersEventMap>(
+  el: EventTarget,
+  name: K,
+): Promise<GlobalEventHandlersEventMap[K]> {
+  return new Promise((resolve) =>
+    el.addEventListener(name, (event) => resolve(event as GlobalEventHandlersEventMap[K]), { once: true }),
+  );
+}
+
+// Every non-fatal error of every element ends up in the test log, to explain a failure.
+document.addEventListener('rtc-error', (event) => console.warn(`rtc-error ${event.code}: ${event.message}`));
+
+/** What every call on the page is doing, for failure messages. */
+export async function describeCalls(): Promise<string> {
+  const lines: string[] = [];
+  for (const el of document.querySelectorAll('rtc-call')) {
+    const pc = el.peerConnection;
+    if (!pc) {
+      lines.push(`- ${el.state}, no peer connection`);
+      continue;
+    }
+    const ufrag = (sdp?: string): string => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1] ?? '-';
+    const counts: Record<string, number> = {};
+    (await pc.getStats()).forEach((report: { type: string }) => (counts[report.type] = (counts[report.type] ?? 0) + 1));
+    lines.push(
+      `- ${el.state}: ice ${pc.iceConnectionState}, signaling ${pc.signalingState}, gathering ${pc.iceGatheringState}, ` +
+        `ufrag local ${ufrag(pc.localDescription?.sdp)} remote ${ufrag(pc.remoteDescription?.sdp)}, ` +
+        `local-candidates ${counts['local-candidate'] ?? 0}, remote-candidates ${counts['remote-candidate'] ?? 0}, ` +
+        `pairs ${counts['candidate-pair'] ?? 0}`,
+    );
+  }
+  return lines.join('\n');
 }

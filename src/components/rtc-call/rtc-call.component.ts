@@ -1,7 +1,9 @@
-import { LitElement, html, type PropertyValues } from 'lit';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { CallController, type CallError, type CallState } from '../../controllers/call-controller.js';
 import { UserMediaController } from '../../controllers/user-media-controller.js';
-import { stringsFor } from '../../i18n/index.js';
+import type { MediaState } from '../../events/events.js';
+import { stringsFor, type Strings } from '../../i18n/index.js';
+import { signalBars } from '../../webrtc/stats.js';
 import { styles } from './rtc-call.styles.js';
 
 // The origin this module was loaded from: the default signaling server of the drop-in bundle.
@@ -13,6 +15,8 @@ const SCRIPT_ORIGIN = new URL(import.meta.url).origin;
  * @fires rtc-state-change - `{state, previous}` whenever the call changes state.
  * @fires rtc-peer-join - the other person took the second seat.
  * @fires rtc-peer-leave - `{reason}` the other person left, dropped, or reloaded.
+ * @fires rtc-media-change - `{local, remote}` a microphone, camera or screen share changed.
+ * @fires rtc-stats - `{rtt, bitrateIn, bitrateOut, lossIn, candidateType}` every 2 s while connected.
  * @fires rtc-error - `{code, message}` for every error, fatal or not.
  *
  * @csspart local-video - this side's camera (muted, mirrored).
@@ -24,7 +28,7 @@ const SCRIPT_ORIGIN = new URL(import.meta.url).origin;
  * @cssproperty --rtc-call-color - text colour.
  * @cssproperty --rtc-call-radius - corner radius.
  * @cssproperty --rtc-call-font - font shorthand.
- * @cssproperty --rtc-call-accent - background of the join button.
+ * @cssproperty --rtc-call-accent - background of the join button and of pressed toggles.
  * @cssproperty --rtc-call-danger - background of the hang-up button.
  * @cssproperty --rtc-call-focus - focus ring colour.
  */
@@ -36,8 +40,14 @@ export class RtcCall extends LitElement {
     signaling: { type: String },
     token: { type: String },
     autojoin: { type: Boolean },
+    audioOnly: { type: Boolean, attribute: 'audio-only' },
+    ringTimeout: { type: Number, attribute: 'ring-timeout' },
+    noChat: { type: Boolean, attribute: 'no-chat' },
+    lang: { type: String },
+    strings: { attribute: false },
     iceServers: { attribute: false },
     iceTransportPolicy: { attribute: false },
+    notice: { state: true },
   };
 
   /** Room name shared by the two people of the call. */
@@ -46,12 +56,22 @@ export class RtcCall extends LitElement {
   signaling = SCRIPT_ORIGIN;
   /** Join token, when the server requires one. */
   token = '';
-  /** Join as soon as the element is on the page. */
+  /** Join as soon as the element is on the page (no preview, no Join button). */
   autojoin = false;
+  /** Never ask for a camera. */
+  audioOnly = false;
+  /** Seconds alone in the room before the call ends with `endReason = 'timeout'`; 0 waits forever. */
+  ringTimeout = 0;
+  /** Hide the text chat. */
+  noChat = false;
+  /** Replacements for any of the built-in strings. */
+  strings: Partial<Strings> | null = null;
   /** ICE servers to use instead of the ones the server hands out. */
   iceServers: RTCIceServer[] | null = null;
   /** `'relay'` forces every path through TURN (diagnostics, privacy). */
   iceTransportPolicy: RTCIceTransportPolicy = 'all';
+  /** A one-off message for the live region (copy result, media fallback). */
+  protected notice = '';
 
   readonly #media = new UserMediaController(this);
   readonly #call = new CallController(this, this.#media);
@@ -86,6 +106,21 @@ export class RtcCall extends LitElement {
     return this.#call.peer?.pc ?? null;
   }
 
+  /** What the other person says they send (`{audio, video, screen}`), or null before they said. */
+  get remoteMedia(): MediaState | null {
+    return this.#call.remoteMedia;
+  }
+
+  /** Whether the microphone is on. */
+  get micEnabled(): boolean {
+    return this.#call.micEnabled;
+  }
+
+  /** Whether the camera picture is on. */
+  get cameraEnabled(): boolean {
+    return this.#call.cameraEnabled;
+  }
+
   /** Joins the room. */
   join(): Promise<void> {
     return this.#call.join();
@@ -96,18 +131,43 @@ export class RtcCall extends LitElement {
     return this.#call.hangup();
   }
 
+  /** Mutes (false) or unmutes (true) the microphone. */
+  setMicEnabled(enabled: boolean): void {
+    this.#call.setMicEnabled(enabled);
+  }
+
+  /** Turns the camera picture off (false) or on (true). */
+  setCameraEnabled(enabled: boolean): void {
+    this.#call.setCameraEnabled(enabled);
+  }
+
+  /** Shares a screen (or window) instead of the camera. */
+  startScreenShare(): Promise<void> {
+    return this.#call.startScreenShare();
+  }
+
+  /** Goes back to the camera. */
+  stopScreenShare(): Promise<void> {
+    return this.#call.stopScreenShare();
+  }
+
+  /** A redacted diagnostics report (JSON text): states, timings, candidate types, browser. */
+  diagnostics(): string {
+    return this.#call.diagnostics();
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.autojoin) {
-      void this.updateComplete.then(() => {
-        if (this.isConnected) void this.join();
-      });
-    }
+    void this.updateComplete.then(() => {
+      if (!this.isConnected) return;
+      if (this.autojoin) void this.join();
+      else void this.#call.preview();
+    });
   }
 
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
-    this.#attach('video.local', this.#media.stream);
+    this.#attach('video.local', this.#call.screenStream ?? this.#media.stream);
     this.#attach('video.remote', this.#call.remoteStream);
   }
 
@@ -116,27 +176,121 @@ export class RtcCall extends LitElement {
     if (video && video.srcObject !== stream) video.srcObject = stream;
   }
 
-  protected override render() {
-    const t = stringsFor(this.lang || document.documentElement.lang);
-    const state = this.#call.state;
+  #strings(): Strings {
+    return stringsFor(this.lang || this.closest('[lang]')?.getAttribute('lang') || navigator.language, this.strings);
+  }
+
+  async #copyDiagnostics(t: Strings): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(this.diagnostics());
+      this.notice = t['notice.copied'];
+    } catch {
+      this.notice = t['notice.copy-failed'];
+    }
+  }
+
+  async #toggleScreen(t: Strings): Promise<void> {
+    try {
+      if (this.#call.screenStream) await this.stopScreenShare();
+      else await this.startScreenShare();
+    } catch {
+      this.notice = t['notice.screen-failed'];
+    }
+  }
+
+  #statusText(t: Strings): string {
     const error = this.#call.error;
-    const canJoin = state === 'idle' || state === 'ended' || state === 'failed';
+    if (error) return t[`error.${error.code}`];
+    return t[`state.${this.#call.state}`];
+  }
+
+  /** Says so when the machine had less than asked for (no camera, or no devices at all). */
+  #mediaHint(t: Strings): string {
+    const local = this.#media.stream;
+    if (!local) return t['notice.no-devices'];
+    if (!this.audioOnly && !local.getVideoTracks().length) return t['notice.audio-only'];
+    return '';
+  }
+
+  #toggle(label: string, pressed: boolean, onClick: () => void, cls = '') {
+    return html`<button
+      type="button"
+      class="toggle ${cls}"
+      aria-pressed=${pressed ? 'true' : 'false'}
+      @click=${onClick}
+    >
+      ${label}
+    </button>`;
+  }
+
+  #controls(t: Strings, state: CallState) {
+    if (state === 'idle' || state === 'ended' || state === 'failed') {
+      const label = state === 'failed' ? t['action.retry'] : t['action.join'];
+      return html`<button type="button" class="join" @click=${() => this.join()}>${label}</button>`;
+    }
+    const local = this.#media.stream;
+    const hasAudio = !!local?.getAudioTracks().length;
+    const hasVideo = !!local?.getVideoTracks().length;
+    const sharing = !!this.#call.screenStream;
+    const canShare = !!navigator.mediaDevices?.getDisplayMedia;
     return html`
-      <div class="call" part="base">
+      ${hasAudio ? this.#toggle(t['action.mic'], this.micEnabled, () => this.setMicEnabled(!this.micEnabled)) : nothing}
+      ${
+        hasVideo
+          ? this.#toggle(t['action.camera'], this.cameraEnabled, () => this.setCameraEnabled(!this.cameraEnabled))
+          : nothing
+      }
+      ${canShare && !this.audioOnly ? this.#toggle(t['action.screen'], sharing, () => this.#toggleScreen(t)) : nothing}
+      <button type="button" @click=${() => this.#copyDiagnostics(t)}>${t['action.diagnostics']}</button>
+      <button type="button" class="hangup" @click=${() => this.hangup()}>${t['action.hangup']}</button>
+    `;
+  }
+
+  protected override render() {
+    const t = this.#strings();
+    const state = this.#call.state;
+    const remote = this.#call.remoteMedia;
+    const prejoin = state === 'idle' || state === 'failed' || state === 'ended';
+    const bars = signalBars(this.#call.stats);
+    const localVideoOff =
+      !this.#call.screenStream && (!this.cameraEnabled || !this.#media.stream?.getVideoTracks().length);
+    return html`
+      <div class="call ${prejoin ? 'prejoin' : ''}" part="base">
         <div class="stage">
           <video class="remote" part="remote-video" autoplay playsinline aria-label=${t['video.remote']}></video>
-          <video class="local" part="local-video" autoplay playsinline muted aria-label=${t['video.local']}></video>
-        </div>
-        <div class="status" part="status" role="status" aria-live="polite">
-          ${error ? t[`error.${error.code}`] : t[`state.${state}`]}
-        </div>
-        <div class="controls" part="controls">
           ${
-            canJoin
-              ? html`<button class="join" type="button" @click=${() => this.join()}>${t['action.join']}</button>`
-              : html`<button class="hangup" type="button" @click=${() => this.hangup()}>${t['action.hangup']}</button>`
+            remote && this.#call.peer
+              ? html`<div class="badges">
+                  ${!remote.video ? html`<span class="badge">${t['remote.camera-off']}</span>` : nothing}
+                  ${!remote.audio ? html`<span class="badge">${t['remote.muted']}</span>` : nothing}
+                  ${remote.screen ? html`<span class="badge">${t['remote.sharing']}</span>` : nothing}
+                </div>`
+              : nothing
+          }
+          <video
+            class="local ${this.#call.screenStream ? 'screen' : ''}"
+            part="local-video"
+            autoplay
+            playsinline
+            muted
+            ?hidden=${localVideoOff}
+            aria-label=${t['video.local']}
+          ></video>
+          ${
+            state === 'connected' || state === 'reconnecting'
+              ? html`<div class="signal" role="img" aria-label=${t['signal.label'].replace('{bars}', String(bars))}>
+                  ${[1, 2, 3, 4].map((bar) => html`<span class=${bar <= bars ? 'on' : ''}></span>`)}
+                </div>`
+              : nothing
           }
         </div>
+        <div class="status" part="status" role="status" aria-live="polite">
+          ${this.#statusText(t)} ${prejoin ? nothing : this.#mediaHint(t)}
+        </div>
+        <div class="controls" part="controls" role="group" aria-label=${t['controls.label']}>
+          ${this.#controls(t, state)}
+        </div>
+        <div class="sr-only" role="status" aria-live="polite">${this.notice}</div>
       </div>
     `;
   }

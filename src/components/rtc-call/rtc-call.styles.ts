@@ -10,20 +10,19 @@ export const styles = css`
   }
   .call {
     box-sizing: border-box;
-    position: relative;
     display: grid;
-    grid-template-rows: 1fr auto auto;
     gap: 0.5rem;
-    min-height: 240px;
     padding: 0.5rem;
     border-radius: var(--rtc-call-radius, 12px);
     background: var(--rtc-call-background, #111827);
     color: var(--rtc-call-color, #f9fafb);
     font: var(--rtc-call-font, 14px/1.4 system-ui, sans-serif);
+    text-align: start;
   }
   .stage {
     position: relative;
-    min-height: 180px;
+    aspect-ratio: 16 / 10;
+    max-height: 75vh;
     border-radius: calc(var(--rtc-call-radius, 12px) - 4px);
     overflow: hidden;
     background: #000;
@@ -32,22 +31,77 @@ export const styles = css`
     display: block;
     background: #000;
   }
+  video[hidden] {
+    display: none;
+  }
   .remote {
     width: 100%;
     height: 100%;
-    min-height: 180px;
     object-fit: contain;
   }
   .local {
     position: absolute;
-    right: 0.5rem;
-    bottom: 0.5rem;
-    width: min(30%, 180px);
+    inset: auto 0.5rem 0.5rem auto;
+    width: min(30%, 200px);
     aspect-ratio: 4 / 3;
     object-fit: cover;
     border-radius: 8px;
     border: 2px solid rgb(255 255 255 / 0.6);
     transform: scaleX(-1);
+    transition: all 0.2s ease;
+  }
+  .local.screen {
+    transform: none;
+    object-fit: contain;
+  }
+  .prejoin .local {
+    inset: 0;
+    width: 100%;
+    height: 100%;
+    border: 0;
+    border-radius: 0;
+  }
+  .prejoin .remote {
+    visibility: hidden;
+  }
+  .badges {
+    position: absolute;
+    inset: 0.5rem auto auto 0.5rem;
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.25rem;
+  }
+  .badge {
+    padding: 0.1rem 0.5rem;
+    border-radius: 999px;
+    background: rgb(0 0 0 / 0.65);
+  }
+  .signal {
+    position: absolute;
+    inset: 0.5rem 0.5rem auto auto;
+    display: flex;
+    align-items: flex-end;
+    gap: 2px;
+    height: 16px;
+  }
+  .signal span {
+    width: 4px;
+    background: rgb(255 255 255 / 0.3);
+  }
+  .signal span:nth-child(1) {
+    height: 25%;
+  }
+  .signal span:nth-child(2) {
+    height: 50%;
+  }
+  .signal span:nth-child(3) {
+    height: 75%;
+  }
+  .signal span:nth-child(4) {
+    height: 100%;
+  }
+  .signal span.on {
+    background: #4ade80;
   }
   .status {
     min-height: 1.4em;
@@ -55,17 +109,23 @@ export const styles = css`
   }
   .controls {
     display: flex;
+    flex-wrap: wrap;
     justify-content: center;
     gap: 0.5rem;
   }
   button {
     font: inherit;
+    min-height: 44px;
     padding: 0.5rem 1rem;
     border: 0;
     border-radius: 999px;
     cursor: pointer;
     background: var(--rtc-call-button-background, #374151);
     color: inherit;
+  }
+  button.toggle[aria-pressed='false'] {
+    background: var(--rtc-call-off, #7f1d1d);
+    text-decoration: line-through;
   }
   button.hangup {
     background: var(--rtc-call-danger, #b91c1c);
@@ -76,5 +136,27 @@ export const styles = css`
   button:focus-visible {
     outline: 3px solid var(--rtc-call-focus, #93c5fd);
     outline-offset: 2px;
+  }
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+  @media (max-width: 480px) {
+    .call {
+      padding: 0.25rem;
+    }
+    button {
+      padding: 0.5rem 0.75rem;
+    }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    * {
+      transition: none !important;
+      animation: none !important;
+    }
   }
 `;
