@@ -12,6 +12,10 @@ missing=()
 for command in "${!needed[@]}"; do
   command -v "$command" >/dev/null 2>&1 || missing+=("${needed[$command]}")
 done
+# `ensure-system-deps.sh screenshots`: Chinese screenshots need CJK fonts too.
+if [ "${1:-}" = screenshots ] && [ ! -d /usr/share/fonts/opentype/noto ]; then
+  missing+=(fonts-noto-cjk)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

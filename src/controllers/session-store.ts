@@ -46,3 +46,8 @@ export function releaseSession(room: string, session: string, forget: boolean): 
       read(room).filter((candidate) => candidate !== session),
     );
 }
+
+/** Whether this tab holds a session of `room` that no live element uses: a call a reload interrupted. */
+export function hasResumableSession(room: string): boolean {
+  return read(room).some((session) => !inUse.has(session));
+}

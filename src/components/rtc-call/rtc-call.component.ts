@@ -1,5 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { CallController, type CallError, type CallState } from '../../controllers/call-controller.js';
+import { hasResumableSession } from '../../controllers/session-store.js';
 import { UserMediaController } from '../../controllers/user-media-controller.js';
 import type { MediaState } from '../../events/events.js';
 import { stringsFor, type Strings } from '../../i18n/index.js';
@@ -75,6 +76,7 @@ export class RtcCall extends LitElement {
 
   readonly #media = new UserMediaController(this);
   readonly #call = new CallController(this, this.#media);
+  #started = false;
 
   /** Current state of the call. */
   get state(): CallState {
@@ -156,19 +158,22 @@ export class RtcCall extends LitElement {
     return this.#call.diagnostics();
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.updateComplete.then(() => {
-      if (!this.isConnected) return;
-      if (this.autojoin) void this.join();
-      else void this.#call.preview();
-    });
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#started = false;
   }
 
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
     this.#attach('video.local', this.#call.screenStream ?? this.#media.stream);
     this.#attach('video.remote', this.#call.remoteStream);
+    // Starts once the room is known (a page may set it after the element is defined).
+    if (!this.#started && this.room && this.isConnected) {
+      this.#started = true;
+      // A reload in the middle of a call comes back to it: the tab still holds the session.
+      if (this.autojoin || hasResumableSession(this.room)) void this.join();
+      else void this.#call.preview();
+    }
   }
 
   #attach(selector: string, stream: MediaStream | null): void {
@@ -212,10 +217,11 @@ export class RtcCall extends LitElement {
     return '';
   }
 
-  #toggle(label: string, pressed: boolean, onClick: () => void, cls = '') {
+  /** A toggle button; `offWhenUnpressed` marks a device that is off (muted mic, camera off). */
+  #toggle(label: string, pressed: boolean, onClick: () => void, offWhenUnpressed = true) {
     return html`<button
       type="button"
-      class="toggle ${cls}"
+      class="toggle ${offWhenUnpressed && !pressed ? 'off' : ''}"
       aria-pressed=${pressed ? 'true' : 'false'}
       @click=${onClick}
     >
@@ -240,7 +246,7 @@ export class RtcCall extends LitElement {
           ? this.#toggle(t['action.camera'], this.cameraEnabled, () => this.setCameraEnabled(!this.cameraEnabled))
           : nothing
       }
-      ${canShare && !this.audioOnly ? this.#toggle(t['action.screen'], sharing, () => this.#toggleScreen(t)) : nothing}
+      ${canShare && !this.audioOnly ? this.#toggle(t['action.screen'], sharing, () => this.#toggleScreen(t), false) : nothing}
       <button type="button" @click=${() => this.#copyDiagnostics(t)}>${t['action.diagnostics']}</button>
       <button type="button" class="hangup" @click=${() => this.hangup()}>${t['action.hangup']}</button>
     `;

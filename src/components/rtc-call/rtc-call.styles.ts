@@ -123,7 +123,10 @@ export const styles = css`
     background: var(--rtc-call-button-background, #374151);
     color: inherit;
   }
-  button.toggle[aria-pressed='false'] {
+  button.toggle[aria-pressed='true']:not(.off) {
+    box-shadow: inset 0 0 0 2px var(--rtc-call-accent, #60a5fa);
+  }
+  button.toggle.off {
     background: var(--rtc-call-off, #7f1d1d);
     text-decoration: line-through;
   }

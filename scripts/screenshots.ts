@@ -1,0 +1,71 @@
+// Renders the widget's views at phone and desktop widths in English and Chinese into docs/images/.
+// Run with `npm run screenshots` (headless Chromium with fake camera and microphone).
+import { mkdir } from 'node:fs/promises';
+import { chromium, type Page } from 'playwright-core';
+import { buildApp } from '../server/app.js';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/browser/chromium.js';
+
+const OUT = new URL('../docs/images/', import.meta.url).pathname;
+const WIDTHS = [360, 1280];
+const LANGS = ['en', 'zh-CN'];
+
+const app = await buildApp({ logLevel: 'warn' });
+await app.listen({ port: 0, host: '127.0.0.1' });
+const address = app.server.address();
+if (!address || typeof address === 'string') throw new Error('no TCP address');
+const url = `http://127.0.0.1:${address.port}`;
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
+await mkdir(OUT, { recursive: true });
+
+const state = (page: Page, wanted: string): Promise<unknown> =>
+  page.waitForFunction(
+    (s) => (document.querySelector('rtc-call') as unknown as { state: string }).state === s,
+    wanted,
+    {
+      timeout: 20_000,
+    },
+  );
+
+try {
+  for (const lang of LANGS) {
+    for (const width of WIDTHS) {
+      const height = width < 600 ? 780 : 800;
+      const room = `shots-${lang}-${width}`;
+      const open = async (): Promise<Page> => {
+        const context = await browser.newContext({
+          locale: lang,
+          viewport: { width, height },
+          permissions: ['camera', 'microphone'],
+        });
+        const page = await context.newPage();
+        await page.goto(`${url}/?room=${room}`);
+        await page.waitForFunction(
+          () => (document.querySelector('rtc-call') as unknown as { localStream: unknown }).localStream,
+        );
+        return page;
+      };
+      const me = await open();
+      await me.waitForTimeout(500); // let the fake camera paint a few frames
+      await me.screenshot({ path: `${OUT}prejoin-${lang}-${width}.png` });
+      const peer = await open();
+      for (const page of [me, peer]) await page.locator('rtc-call button.join').click();
+      await Promise.all([state(me, 'connected'), state(peer, 'connected')]);
+      await me.waitForFunction(
+        () =>
+          (
+            (document.querySelector('rtc-call') as unknown as { shadowRoot: ShadowRoot }).shadowRoot.querySelector(
+              'video.remote',
+            ) as HTMLVideoElement
+          ).videoWidth > 0,
+      );
+      await me.waitForTimeout(2500); // the signal indicator fills in with the first stats
+      await me.screenshot({ path: `${OUT}call-${lang}-${width}.png` });
+      await me.context().close();
+      await peer.context().close();
+      console.log(`screenshots: ${lang} ${width}px`);
+    }
+  }
+} finally {
+  await browser.close();
+  await app.close();
+}
