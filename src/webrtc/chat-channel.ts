@@ -1,0 +1,545 @@
+import { CHAT_VERSION, decodeChatFrame, utf8Bytes, type ChatDropReason, type MessageFrame } from '../protocol/chat.js';
+
+/** One line of the conversation (the shape of `<rtc-call>`'s `messages`). */
+export interface ChatMessage {
+  readonly id: string;
+  readonly text: string;
+  readonly from: 'local' | 'remote';
+  /** The sender's clock, ms since the epoch. */
+  readonly at: number;
+  /** `pending` waits for a channel, `sent` is on the wire, `delivered` was acknowledged by the peer. */
+  readonly status: 'pending' | 'sent' | 'delivered';
+}
+
+/** The part of `RTCDataChannel` the chat uses, so that tests can wire two chats in memory. */
+export interface DataChannelLike {
+  readonly readyState: string;
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  addEventListener(type: 'open' | 'message' | 'close', listener: (event: Event) => void): void;
+  removeEventListener(type: 'open' | 'message' | 'close', listener: (event: Event) => void): void;
+}
+
+/** Where one conversation is kept across reloads. Errors it throws are ignored. */
+export interface ChatStorage {
+  get(): string | null;
+  set(value: string): void;
+  remove(): void;
+}
+
+/** A {@link ChatStorage} over `sessionStorage[key]`: per tab, survives a reload of the page. */
+export function sessionChatStorage(key: string): ChatStorage {
+  return {
+    get: () => sessionStorage.getItem(key),
+    set: (value) => sessionStorage.setItem(key, value),
+    remove: () => sessionStorage.removeItem(key),
+  };
+}
+
+/** Limits and timings of a {@link ChatChannel}; each side enforces its own. */
+export interface ChatLimits {
+  /** Longest text, in UTF-16 code units, sent or accepted. */
+  maxTextLength: number;
+  /** Largest frame accepted from the peer, in UTF-8 bytes (fits a maximal text of 6-byte escapes). */
+  maxFrameBytes: number;
+  /** Unacknowledged messages kept for resending; also the size of the reorder window. */
+  outboxMessages: number;
+  /** Total UTF-8 bytes of their frames (and characters held for reordering). */
+  outboxBytes: number;
+  /** Local sends per second; a burst of twice that is allowed. */
+  sendRate: number;
+  /** Frames accepted from the peer per second, bursts of twice that, plus one outbox of resends per open. */
+  inboundRate: number;
+  /** Delivered messages kept in `messages` and storage (waiting ones are always kept). */
+  historyMessages: number;
+  /** The oldest unacknowledged messages are resent after this long without an acknowledgement. */
+  retryMs: number;
+  /** Acknowledgements wait this long to cover several messages. */
+  ackDelayMs: number;
+}
+
+/** The defaults of {@link ChatLimits}. */
+export const CHAT_LIMITS: Readonly<ChatLimits> = {
+  maxTextLength: 4000,
+  maxFrameBytes: 32 * 1024,
+  outboxMessages: 500,
+  outboxBytes: 1024 * 1024,
+  sendRate: 5,
+  inboundRate: 50,
+  historyMessages: 500,
+  retryMs: 2000,
+  ackDelayMs: 20,
+};
+
+/** Options of {@link ChatChannel}. */
+export interface ChatChannelOptions {
+  storage?: ChatStorage;
+  limits?: Partial<ChatLimits>;
+  /** Clock for timestamps and rate limits (ms since the epoch). */
+  now?: () => number;
+}
+
+/** Why a message was refused. */
+export type ChatErrorCode = 'too-long' | 'empty' | 'outbox-full' | 'rate-limited' | 'closed';
+
+/** A refused or abandoned message: a `code` to branch on and a message a person can act on. */
+export class ChatError extends Error {
+  readonly code: ChatErrorCode;
+  constructor(code: ChatErrorCode, message: string) {
+    super(message);
+    this.name = 'ChatError';
+    this.code = code;
+  }
+}
+
+/** `message`: a new message from the peer (once per message). */
+export class ChatMessageEvent extends Event {
+  readonly message: ChatMessage;
+  constructor(message: ChatMessage) {
+    super('message');
+    this.message = message;
+  }
+}
+
+/** `dropped`: a frame from the peer was dropped (see {@link ChatChannel.dropped}). */
+export class ChatDropEvent extends Event {
+  readonly reason: ChatDropReason;
+  constructor(reason: ChatDropReason) {
+    super('dropped');
+    this.reason = reason;
+  }
+}
+
+// A local message not yet acknowledged; seqs in the outbox are contiguous.
+interface Outgoing {
+  seq: number;
+  id: string;
+  frame: string;
+  bytes: number;
+  // The retry tick it was last transmitted in; -1: not on the current channel yet.
+  tick: number;
+}
+
+interface Saved {
+  v: 1;
+  stream: string;
+  first: number;
+  peer: string;
+  got: number;
+  log: ChatMessage[];
+}
+
+// How many of the oldest unacknowledged messages one retry resends.
+const RETRY_WINDOW = 16;
+
+const newId = (): string => crypto.randomUUID();
+
+function bucket(rate: number, now: () => number) {
+  const burst = 2 * rate;
+  let tokens = burst;
+  let last = now();
+  return {
+    take(): boolean {
+      const t = now();
+      // Tokens above the burst (a resend allowance) do not refill, but are not lost either.
+      if (tokens < burst) tokens = Math.min(burst, tokens + ((t - last) * rate) / 1000);
+      last = t;
+      if (tokens < 1) return false;
+      tokens--;
+      return true;
+    },
+    fill(extra: number): void {
+      tokens = burst + extra;
+    },
+  };
+}
+
+/**
+ * Text chat over an `RTCDataChannel` that loses nothing: each message is delivered to the peer
+ * exactly once and in order, or stays visibly `pending`. Unacknowledged messages wait in a bounded
+ * outbox; on every channel open both sides exchange a hello (what they last received) and resend
+ * the gap. The conversation is saved to `storage` so that a reload continues it. No lit, no DOM.
+ *
+ * Events: `message` ({@link ChatMessageEvent}), `change` (the list or a status changed),
+ * `dropped` ({@link ChatDropEvent}).
+ */
+export class ChatChannel extends EventTarget {
+  /** Frames from the peer dropped as malformed, oversized, out of window or over the rate. */
+  dropped = 0;
+
+  readonly #limits: ChatLimits;
+  readonly #storage: ChatStorage | undefined;
+  readonly #now: () => number;
+  readonly #sendBucket;
+  readonly #inBucket;
+  #messages: readonly ChatMessage[] = [];
+  #outbox: Outgoing[] = [];
+  #outBytes = 0;
+  #waiters = new Map<string, [(message: ChatMessage) => void, (error: ChatError) => void]>();
+  // Our stream and its next seq; the peer's stream and the last contiguous seq received of it.
+  #stream = newId();
+  #next = 1;
+  #peer = '';
+  #got = 0;
+  // The reorder buffer, and the remote ids in `messages` (duplicates are dropped by id too).
+  #held = new Map<number, MessageFrame>();
+  #heldChars = 0;
+  #seen = new Set<string>();
+  #channel: DataChannelLike | null = null;
+  // Whether the peer's hello arrived on the current channel: until then its frames are ignored,
+  // since they may count a stream we do not know yet.
+  #heard = false;
+  #ticks = 0;
+  #retry: ReturnType<typeof setInterval> | undefined;
+  #ackTimer: ReturnType<typeof setTimeout> | undefined;
+  #dirty = false;
+
+  constructor(options: ChatChannelOptions = {}) {
+    super();
+    const limits = (this.#limits = { ...CHAT_LIMITS, ...options.limits });
+    this.#storage = options.storage;
+    this.#now = options.now ?? Date.now;
+    this.#sendBucket = bucket(limits.sendRate, this.#now);
+    this.#inBucket = bucket(limits.inboundRate, this.#now);
+    this.#load();
+  }
+
+  /** The conversation, oldest first. A new array after every change. */
+  get messages(): readonly ChatMessage[] {
+    return this.#messages;
+  }
+
+  /** Uses `channel` from now on (a new one replaces the old: ICE restart, a new connection). */
+  attach(channel: DataChannelLike): void {
+    this.detach();
+    this.#channel = channel;
+    channel.addEventListener('open', this.#onOpen);
+    channel.addEventListener('message', this.#onMessage);
+    channel.addEventListener('close', this.#onClose);
+    if (channel.readyState === 'open') this.#onOpen();
+  }
+
+  /** Stops using the channel (it stays open); unacknowledged messages turn `pending`. */
+  detach(): void {
+    const channel = this.#channel;
+    if (!channel) return;
+    channel.removeEventListener('open', this.#onOpen);
+    channel.removeEventListener('message', this.#onMessage);
+    channel.removeEventListener('close', this.#onClose);
+    this.#channel = null;
+    this.#onClose();
+  }
+
+  /**
+   * Sends `text`; resolves with the message once the peer acknowledged it. Rejects with a
+   * {@link ChatError} when refused; while no channel is open the message waits as `pending`.
+   */
+  send(text: string): Promise<ChatMessage> {
+    const limits = this.#limits;
+    const refuse = (code: ChatErrorCode, why: string) => Promise.reject(new ChatError(code, why));
+    const tooLong = () => refuse('too-long', `Messages are limited to ${limits.maxTextLength} characters.`);
+    if (text.trim() === '') return refuse('empty', 'Type a message first.');
+    if (text.length > limits.maxTextLength) return tooLong();
+    const id = newId();
+    const at = this.#now();
+    const seq = this.#next;
+    const frame = JSON.stringify({ v: CHAT_VERSION, id, seq, at, text });
+    const bytes = utf8Bytes(frame);
+    if (bytes > limits.maxFrameBytes) return tooLong();
+    if (this.#outbox.length >= limits.outboxMessages || this.#outBytes + bytes > limits.outboxBytes) {
+      return refuse('outbox-full', 'Too many messages wait for the other person; try again once they arrive.');
+    }
+    if (!this.#sendBucket.take()) return refuse('rate-limited', 'You are sending too fast; wait a moment.');
+    this.#next++;
+    const entry: Outgoing = { seq, id, frame, bytes, tick: -1 };
+    this.#outbox.push(entry);
+    this.#outBytes += bytes;
+    this.#add({ id, text, from: 'local', at, status: 'pending' });
+    const delivered = new Promise<ChatMessage>((resolve, reject) => this.#waiters.set(id, [resolve, reject]));
+    if (this.#heard) this.#transmit([entry]);
+    this.#changed();
+    return delivered;
+  }
+
+  /** Forgets the conversation and its storage (hang-up) and detaches; waiting sends reject `closed`. */
+  clear(): void {
+    this.detach();
+    for (const [, reject] of this.#waiters.values()) {
+      reject(new ChatError('closed', 'The call ended before the other person got this message.'));
+    }
+    this.#waiters.clear();
+    this.#reset();
+    this.#outbox = [];
+    this.#outBytes = 0;
+    this.#messages = [];
+    this.#seen.clear();
+    this.#stream = newId();
+    this.#next = 1;
+    this.#changed();
+  }
+
+  #onOpen = (): void => {
+    this.#heard = false;
+    // A reopened channel brings the peer's resends at once: let one outbox of them through.
+    this.#inBucket.fill(this.#limits.outboxMessages);
+    this.#hello();
+    clearInterval(this.#retry);
+    this.#retry = setInterval(() => this.#tick(), this.#limits.retryMs);
+  };
+
+  #onClose = (): void => {
+    this.#heard = false;
+    clearInterval(this.#retry);
+    clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
+    for (const entry of this.#outbox) entry.tick = -1;
+    this.#setStatus(this.#outbox, 'pending');
+  };
+
+  #onMessage = (event: Event): void => {
+    if (!this.#inBucket.take()) return this.#drop('rate');
+    const limits = this.#limits;
+    const decoded = decodeChatFrame((event as MessageEvent).data, limits.maxFrameBytes, limits.maxTextLength);
+    if (!decoded.ok) return this.#drop(decoded.reason);
+    const frame = decoded.frame;
+    if ('hello' in frame) {
+      if (frame.hello !== this.#peer) {
+        // A stream we do not know: the peer is new, or lost its state. Count it from `first`.
+        this.#peer = frame.hello;
+        this.#reset();
+        this.#got = frame.first - 1;
+      }
+      const firstHello = !this.#heard;
+      this.#heard = true;
+      if (frame.of === this.#stream) this.#acked(frame.ack);
+      if (!frame.heard) this.#hello();
+      if (firstHello) this.#transmit(this.#outbox);
+      if (frame.first > this.#got + 1) {
+        // Acknowledged to an earlier state of ours that was lost: those messages are gone for good.
+        this.#got = frame.first - 1;
+        for (const seq of this.#held.keys()) if (seq <= this.#got) this.#unhold(seq);
+      }
+      this.#deliver();
+      this.#changed();
+    } else if (!this.#heard) {
+      return;
+    } else if ('ack' in frame) {
+      this.#acked(frame.ack);
+    } else if (frame.seq > this.#got) {
+      if (this.#held.has(frame.seq)) return;
+      if (frame.seq > this.#got + limits.outboxMessages || this.#heldChars + frame.text.length > limits.outboxBytes) {
+        return this.#drop('window');
+      }
+      this.#held.set(frame.seq, frame);
+      this.#heldChars += frame.text.length;
+      this.#deliver();
+    } else {
+      this.#ackSoon(); // a resend of what we have: our acknowledgement was lost
+    }
+  };
+
+  // Delivers what became contiguous, in seq order, once per id.
+  #deliver(): void {
+    const got = this.#got;
+    for (let frame; (frame = this.#held.get(this.#got + 1));) {
+      this.#unhold(++this.#got);
+      if (this.#seen.has(frame.id)) continue;
+      const message: ChatMessage = {
+        id: frame.id,
+        text: frame.text,
+        from: 'remote',
+        at: frame.at,
+        status: 'delivered',
+      };
+      this.#add(message);
+      this.dispatchEvent(new ChatMessageEvent(message));
+    }
+    if (this.#got !== got) {
+      this.#ackSoon();
+      this.#changed();
+    }
+  }
+
+  #unhold(seq: number): void {
+    this.#heldChars -= this.#held.get(seq)?.text.length ?? 0;
+    this.#held.delete(seq);
+  }
+
+  #acked(ack: number): void {
+    if (ack >= this.#next) return this.#drop('invalid');
+    let n = 0;
+    while (n < this.#outbox.length && this.#outbox[n]!.seq <= ack) this.#outBytes -= this.#outbox[n++]!.bytes;
+    if (!n) return;
+    this.#setStatus(this.#outbox.splice(0, n), 'delivered');
+    for (const message of this.#messages) {
+      const waiter = message.status === 'delivered' && this.#waiters.get(message.id);
+      if (!waiter) continue;
+      this.#waiters.delete(message.id);
+      waiter[0](message);
+    }
+    this.#trim();
+    this.#changed();
+  }
+
+  #tick(): void {
+    const ticks = ++this.#ticks;
+    if (!this.#heard) return this.#hello();
+    // Frames still queued locally are slow, not lost.
+    if (this.#channel!.bufferedAmount > 0) return;
+    this.#transmit(this.#outbox.slice(0, RETRY_WINDOW).filter((entry) => entry.tick < ticks - 1));
+  }
+
+  #hello(): void {
+    this.#put(
+      JSON.stringify({
+        v: CHAT_VERSION,
+        hello: this.#stream,
+        first: this.#outbox[0]?.seq ?? this.#next,
+        ack: this.#got,
+        of: this.#peer,
+        heard: this.#heard,
+      }),
+    );
+  }
+
+  #ackSoon(): void {
+    this.#ackTimer ??= setTimeout(() => {
+      this.#ackTimer = undefined;
+      this.#put(JSON.stringify({ v: CHAT_VERSION, ack: this.#got }));
+    }, this.#limits.ackDelayMs);
+  }
+
+  #transmit(entries: Outgoing[]): void {
+    const sent = entries.filter((entry) => this.#put(entry.frame));
+    for (const entry of sent) entry.tick = this.#ticks;
+    this.#setStatus(sent, 'sent');
+  }
+
+  #put(frame: string): boolean {
+    if (this.#channel?.readyState !== 'open') return false;
+    try {
+      this.#channel.send(frame);
+      return true;
+    } catch {
+      return false; // closing: the close event follows
+    }
+  }
+
+  #drop(reason: ChatDropReason): void {
+    this.dropped++;
+    this.dispatchEvent(new ChatDropEvent(reason));
+  }
+
+  #reset(): void {
+    this.#got = 0;
+    this.#held.clear();
+    this.#heldChars = 0;
+  }
+
+  #add(message: ChatMessage): void {
+    this.#messages = [...this.#messages, message];
+    if (message.from === 'remote') this.#seen.add(message.id);
+    this.#trim();
+  }
+
+  // Drops the oldest settled messages beyond the history bounds; waiting ones always stay.
+  #trim(): void {
+    let extra = this.#messages.length - this.#limits.historyMessages;
+    if (extra <= 0) return;
+    this.#messages = this.#messages.filter((message) => {
+      if (extra <= 0 || message.status !== 'delivered') return true;
+      extra--;
+      this.#seen.delete(message.id);
+      return false;
+    });
+  }
+
+  #setStatus(entries: Outgoing[], status: ChatMessage['status']): void {
+    if (!entries.length) return;
+    const ids = new Set(entries.map((entry) => entry.id));
+    this.#messages = this.#messages.map((message) =>
+      ids.has(message.id) && message.status !== status ? { ...message, status } : message,
+    );
+    this.#changed();
+  }
+
+  // Saves and announces once per task: the microtask runs before the page can unload, so what
+  // went on the wire in this task is never ahead of what a reload restores.
+  #changed(): void {
+    if (this.#dirty) return;
+    this.#dirty = true;
+    queueMicrotask(() => {
+      this.#dirty = false;
+      this.#save();
+      this.dispatchEvent(new Event('change'));
+    });
+  }
+
+  #save(): void {
+    const storage = this.#storage;
+    if (!storage) return;
+    const saved: Saved = {
+      v: 1,
+      stream: this.#stream,
+      first: this.#outbox[0]?.seq ?? this.#next,
+      peer: this.#peer,
+      got: this.#got,
+      log: this.#messages.map((m) => (m.status === 'sent' ? { ...m, status: 'pending' } : m)),
+    };
+    try {
+      if (this.#messages.length) storage.set(JSON.stringify(saved));
+      else storage.remove();
+    } catch {
+      // Full or blocked: a stale copy would make a reload reuse seqs, so keep none.
+      try {
+        storage.remove();
+      } catch {
+        // blocked: nothing was kept
+      }
+    }
+  }
+
+  #load(): void {
+    let saved: Partial<Saved> | undefined;
+    try {
+      saved = JSON.parse(this.#storage?.get() ?? 'null') as Partial<Saved> | undefined;
+    } catch {
+      // corrupt or blocked: start afresh
+    }
+    const log = saved?.log;
+    // Our own origin wrote it, but check the shape: a bad copy must not break the chat.
+    if (
+      saved?.v !== 1 ||
+      typeof saved.stream !== 'string' ||
+      typeof saved.peer !== 'string' ||
+      !Number.isSafeInteger(saved.first) ||
+      !Number.isSafeInteger(saved.got) ||
+      !Array.isArray(log) ||
+      !log.every(
+        (m: Partial<ChatMessage>) =>
+          typeof m.id === 'string' &&
+          typeof m.text === 'string' &&
+          typeof m.at === 'number' &&
+          (m.from === 'local' || m.from === 'remote') &&
+          (m.status === 'pending' || m.status === 'delivered'),
+      )
+    ) {
+      return;
+    }
+    this.#stream = saved.stream;
+    this.#peer = saved.peer;
+    this.#got = saved.got!;
+    this.#next = saved.first!;
+    this.#messages = log.map(({ id, text, from, at, status }) => ({ id, text, from, at, status }));
+    for (const message of this.#messages) {
+      if (message.from === 'remote') this.#seen.add(message.id);
+      else if (message.status === 'pending') {
+        const seq = this.#next++;
+        const frame = JSON.stringify({ v: CHAT_VERSION, id: message.id, seq, at: message.at, text: message.text });
+        const bytes = utf8Bytes(frame);
+        this.#outbox.push({ seq, id: message.id, frame, bytes, tick: -1 });
+        this.#outBytes += bytes;
+      }
+    }
+  }
+}
