@@ -53,12 +53,12 @@ export function utf8Bytes(text: string): number {
 }
 
 const count = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const id = (value: unknown): value is string => typeof value === 'string' && ID.test(value);
 const drop = (reason: ChatDropReason): DecodedFrame => ({ ok: false, reason });
-const ok = (frame: ChatFrame): DecodedFrame => ({ ok: true, frame });
 
 /**
  * Decodes one frame from the peer, cheapest checks first, in time linear in its size.
- * Only exact key sets pass, and the frame is rebuilt from checked fields. Never throws.
+ * Only exact key sets with every field checked pass. Never throws.
  */
 export function decodeChatFrame(data: unknown, maxFrameBytes: number, maxTextLength: number): DecodedFrame {
   if (typeof data !== 'string') return drop('binary');
@@ -66,48 +66,34 @@ export function decodeChatFrame(data: unknown, maxFrameBytes: number, maxTextLen
   if (data.length > maxFrameBytes || (data.length * 3 > maxFrameBytes && utf8Bytes(data) > maxFrameBytes)) {
     return drop('too-large');
   }
-  let f: unknown;
+  let o: Record<string, unknown> | null;
   try {
-    f = JSON.parse(data);
+    o = JSON.parse(data) as typeof o;
   } catch {
     return drop('json');
   }
-  if (typeof f !== 'object' || f === null || Array.isArray(f)) return drop('invalid');
-  const o = f as Record<string, unknown>;
-  if (o.v !== CHAT_VERSION) return drop(typeof o.v === 'number' ? 'version' : 'invalid');
+  // JSON primitives and arrays have no own `v`, so this also admits only objects.
+  if (o?.v !== CHAT_VERSION) return drop(typeof o?.v === 'number' ? 'version' : 'invalid');
   const keys = Object.keys(o);
   const shape = keys.length < 7 ? keys.sort().join() : '';
-  const v = CHAT_VERSION;
-  if (shape === 'at,id,seq,text,v') {
-    const { id, seq, at, text } = o;
-    if (
-      typeof id === 'string' &&
-      ID.test(id) &&
-      count(seq) &&
-      seq > 0 &&
-      count(at) &&
-      typeof text === 'string' &&
-      text.length <= maxTextLength &&
-      text.trim() !== ''
-    ) {
-      return ok({ v, id, seq, at, text });
-    }
-  } else if (shape === 'ack,v') {
-    if (count(o.ack)) return ok({ v, ack: o.ack });
-  } else if (shape === 'ack,first,heard,hello,of,v') {
-    const { hello, first, ack, of, heard } = o;
-    if (
-      typeof hello === 'string' &&
-      ID.test(hello) &&
-      count(first) &&
-      first > 0 &&
-      count(ack) &&
-      typeof of === 'string' &&
-      (of === '' || ID.test(of)) &&
-      typeof heard === 'boolean'
-    ) {
-      return ok({ v, hello, first, ack, of, heard });
-    }
-  }
-  return drop('invalid');
+  const { text, seq, ack, first } = o;
+  const valid =
+    shape === 'at,id,seq,text,v'
+      ? id(o.id) &&
+        count(seq) &&
+        seq > 0 &&
+        count(o.at) &&
+        typeof text === 'string' &&
+        text.length <= maxTextLength &&
+        text.trim() !== ''
+      : shape === 'ack,v'
+        ? count(ack)
+        : shape === 'ack,first,heard,hello,of,v' &&
+          id(o.hello) &&
+          count(first) &&
+          first > 0 &&
+          count(ack) &&
+          (o.of === '' || id(o.of)) &&
+          typeof o.heard === 'boolean';
+  return valid ? { ok: true, frame: o as unknown as ChatFrame } : drop('invalid');
 }

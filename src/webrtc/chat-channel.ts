@@ -110,14 +110,19 @@ export class ChatDropEvent extends Event {
   }
 }
 
+// Messages are updated in place; the public type is read-only.
+type Line = { -readonly [K in keyof ChatMessage]: ChatMessage[K] };
+
 // A local message not yet acknowledged; seqs in the outbox are contiguous.
 interface Outgoing {
   seq: number;
-  id: string;
+  message: Line;
   frame: string;
   bytes: number;
   // The retry tick it was last transmitted in; -1: not on the current channel yet.
   tick: number;
+  // The send() promise (none for a message restored after a reload).
+  settle?: [(message: ChatMessage) => void, (error: ChatError) => void];
 }
 
 interface Saved {
@@ -126,11 +131,12 @@ interface Saved {
   first: number;
   peer: string;
   got: number;
-  log: ChatMessage[];
+  log: Line[];
 }
 
 // How many of the oldest unacknowledged messages one retry resends.
 const RETRY_WINDOW = 16;
+const EVENTS = ['open', 'message', 'close'] as const;
 
 const newId = (): string => crypto.randomUUID();
 
@@ -160,8 +166,8 @@ function bucket(rate: number, now: () => number) {
  * outbox; on every channel open both sides exchange a hello (what they last received) and resend
  * the gap. The conversation is saved to `storage` so that a reload continues it. No lit, no DOM.
  *
- * Events: `message` ({@link ChatMessageEvent}), `change` (the list or a status changed),
- * `dropped` ({@link ChatDropEvent}).
+ * Events: `message` ({@link ChatMessageEvent}), `change` (the list or a status changed; messages
+ * are updated in place), `dropped` ({@link ChatDropEvent}).
  */
 export class ChatChannel extends EventTarget {
   /** Frames from the peer dropped as malformed, oversized, out of window or over the rate. */
@@ -172,19 +178,19 @@ export class ChatChannel extends EventTarget {
   readonly #now: () => number;
   readonly #sendBucket;
   readonly #inBucket;
-  #messages: readonly ChatMessage[] = [];
-  #outbox: Outgoing[] = [];
-  #outBytes = 0;
-  #waiters = new Map<string, [(message: ChatMessage) => void, (error: ChatError) => void]>();
+  // The conversation, set by #restore().
+  #messages!: Line[];
+  #outbox!: Outgoing[];
+  #outBytes!: number;
   // Our stream and its next seq; the peer's stream and the last contiguous seq received of it.
-  #stream = newId();
-  #next = 1;
-  #peer = '';
-  #got = 0;
-  // The reorder buffer, and the remote ids in `messages` (duplicates are dropped by id too).
+  #stream!: string;
+  #next!: number;
+  #peer!: string;
+  #got!: number;
+  // The remote ids in `messages` (duplicates are dropped by id too), and the reorder buffer.
+  #seen!: Set<string>;
   #held = new Map<number, MessageFrame>();
   #heldChars = 0;
-  #seen = new Set<string>();
   #channel: DataChannelLike | null = null;
   // Whether the peer's hello arrived on the current channel: until then its frames are ignored,
   // since they may count a stream we do not know yet.
@@ -201,33 +207,35 @@ export class ChatChannel extends EventTarget {
     this.#now = options.now ?? Date.now;
     this.#sendBucket = bucket(limits.sendRate, this.#now);
     this.#inBucket = bucket(limits.inboundRate, this.#now);
-    this.#load();
+    let saved: Saved | undefined;
+    try {
+      saved = JSON.parse(this.#storage?.get() ?? 'null') as Saved | undefined;
+    } catch {
+      // corrupt or blocked: start afresh
+    }
+    this.#restore(saved);
   }
 
-  /** The conversation, oldest first. A new array after every change. */
+  /** The conversation, oldest first. */
   get messages(): readonly ChatMessage[] {
     return this.#messages;
   }
 
-  /** Uses `channel` from now on (a new one replaces the old: ICE restart, a new connection). */
+  /** Uses `channel` from now on (a new one replaces the old: a new connection after a reload). */
   attach(channel: DataChannelLike): void {
     this.detach();
     this.#channel = channel;
-    channel.addEventListener('open', this.#onOpen);
-    channel.addEventListener('message', this.#onMessage);
-    channel.addEventListener('close', this.#onClose);
-    if (channel.readyState === 'open') this.#onOpen();
+    for (const type of EVENTS) channel.addEventListener(type, this.#handle);
+    if (channel.readyState === 'open') this.#open();
   }
 
   /** Stops using the channel (it stays open); unacknowledged messages turn `pending`. */
   detach(): void {
     const channel = this.#channel;
     if (!channel) return;
-    channel.removeEventListener('open', this.#onOpen);
-    channel.removeEventListener('message', this.#onMessage);
-    channel.removeEventListener('close', this.#onClose);
+    for (const type of EVENTS) channel.removeEventListener(type, this.#handle);
     this.#channel = null;
-    this.#onClose();
+    this.#close();
   }
 
   /**
@@ -238,68 +246,63 @@ export class ChatChannel extends EventTarget {
     const limits = this.#limits;
     const refuse = (code: ChatErrorCode, why: string) => Promise.reject(new ChatError(code, why));
     const tooLong = () => refuse('too-long', `Messages are limited to ${limits.maxTextLength} characters.`);
-    if (text.trim() === '') return refuse('empty', 'Type a message first.');
+    if (text.trim() === '') return refuse('empty', 'The message is empty.');
     if (text.length > limits.maxTextLength) return tooLong();
-    const id = newId();
-    const at = this.#now();
-    const seq = this.#next;
-    const frame = JSON.stringify({ v: CHAT_VERSION, id, seq, at, text });
-    const bytes = utf8Bytes(frame);
-    if (bytes > limits.maxFrameBytes) return tooLong();
-    if (this.#outbox.length >= limits.outboxMessages || this.#outBytes + bytes > limits.outboxBytes) {
-      return refuse('outbox-full', 'Too many messages wait for the other person; try again once they arrive.');
+    const message: Line = { id: newId(), text, from: 'local', at: this.#now(), status: 'pending' };
+    const entry = this.#entry(message);
+    if (entry.bytes > limits.maxFrameBytes) return tooLong();
+    if (this.#outbox.length >= limits.outboxMessages || this.#outBytes + entry.bytes > limits.outboxBytes) {
+      return refuse('outbox-full', 'Too many messages are waiting for the other person.');
     }
-    if (!this.#sendBucket.take()) return refuse('rate-limited', 'You are sending too fast; wait a moment.');
-    this.#next++;
-    const entry: Outgoing = { seq, id, frame, bytes, tick: -1 };
-    this.#outbox.push(entry);
-    this.#outBytes += bytes;
-    this.#add({ id, text, from: 'local', at, status: 'pending' });
-    const delivered = new Promise<ChatMessage>((resolve, reject) => this.#waiters.set(id, [resolve, reject]));
+    if (!this.#sendBucket.take()) return refuse('rate-limited', 'Sending too fast; wait a moment.');
+    const delivered = new Promise<ChatMessage>((resolve, reject) => (entry.settle = [resolve, reject]));
+    this.#queue(entry);
+    this.#add(message);
     if (this.#heard) this.#transmit([entry]);
-    this.#changed();
     return delivered;
   }
 
   /** Forgets the conversation and its storage (hang-up) and detaches; waiting sends reject `closed`. */
   clear(): void {
     this.detach();
-    for (const [, reject] of this.#waiters.values()) {
-      reject(new ChatError('closed', 'The call ended before the other person got this message.'));
+    for (const entry of this.#outbox) {
+      entry.settle?.[1](new ChatError('closed', 'The call ended before this message arrived.'));
     }
-    this.#waiters.clear();
-    this.#reset();
-    this.#outbox = [];
-    this.#outBytes = 0;
-    this.#messages = [];
-    this.#seen.clear();
-    this.#stream = newId();
-    this.#next = 1;
+    this.#restore();
     this.#changed();
   }
 
-  #onOpen = (): void => {
+  #handle = (event: Event): void => {
+    if (event.type === 'open') this.#open();
+    else if (event.type === 'close') this.#close();
+    else this.#receive((event as MessageEvent).data);
+  };
+
+  #open(): void {
     this.#heard = false;
     // A reopened channel brings the peer's resends at once: let one outbox of them through.
     this.#inBucket.fill(this.#limits.outboxMessages);
     this.#hello();
     clearInterval(this.#retry);
     this.#retry = setInterval(() => this.#tick(), this.#limits.retryMs);
-  };
+  }
 
-  #onClose = (): void => {
+  #close(): void {
     this.#heard = false;
     clearInterval(this.#retry);
     clearTimeout(this.#ackTimer);
     this.#ackTimer = undefined;
-    for (const entry of this.#outbox) entry.tick = -1;
-    this.#setStatus(this.#outbox, 'pending');
-  };
+    for (const entry of this.#outbox) {
+      entry.tick = -1;
+      entry.message.status = 'pending';
+    }
+    this.#changed();
+  }
 
-  #onMessage = (event: Event): void => {
+  #receive(data: unknown): void {
     if (!this.#inBucket.take()) return this.#drop('rate');
     const limits = this.#limits;
-    const decoded = decodeChatFrame((event as MessageEvent).data, limits.maxFrameBytes, limits.maxTextLength);
+    const decoded = decodeChatFrame(data, limits.maxFrameBytes, limits.maxTextLength);
     if (!decoded.ok) return this.#drop(decoded.reason);
     const frame = decoded.frame;
     if ('hello' in frame) {
@@ -325,18 +328,17 @@ export class ChatChannel extends EventTarget {
       return;
     } else if ('ack' in frame) {
       this.#acked(frame.ack);
-    } else if (frame.seq > this.#got) {
-      if (this.#held.has(frame.seq)) return;
+    } else if (frame.seq <= this.#got) {
+      this.#ackSoon(); // a resend of what we have: our acknowledgement was lost
+    } else if (!this.#held.has(frame.seq)) {
       if (frame.seq > this.#got + limits.outboxMessages || this.#heldChars + frame.text.length > limits.outboxBytes) {
         return this.#drop('window');
       }
       this.#held.set(frame.seq, frame);
       this.#heldChars += frame.text.length;
       this.#deliver();
-    } else {
-      this.#ackSoon(); // a resend of what we have: our acknowledgement was lost
     }
-  };
+  }
 
   // Delivers what became contiguous, in seq order, once per id.
   #deliver(): void {
@@ -344,20 +346,11 @@ export class ChatChannel extends EventTarget {
     for (let frame; (frame = this.#held.get(this.#got + 1));) {
       this.#unhold(++this.#got);
       if (this.#seen.has(frame.id)) continue;
-      const message: ChatMessage = {
-        id: frame.id,
-        text: frame.text,
-        from: 'remote',
-        at: frame.at,
-        status: 'delivered',
-      };
+      const message: Line = { id: frame.id, text: frame.text, from: 'remote', at: frame.at, status: 'delivered' };
       this.#add(message);
       this.dispatchEvent(new ChatMessageEvent(message));
     }
-    if (this.#got !== got) {
-      this.#ackSoon();
-      this.#changed();
-    }
+    if (this.#got !== got) this.#ackSoon();
   }
 
   #unhold(seq: number): void {
@@ -367,15 +360,11 @@ export class ChatChannel extends EventTarget {
 
   #acked(ack: number): void {
     if (ack >= this.#next) return this.#drop('invalid');
-    let n = 0;
-    while (n < this.#outbox.length && this.#outbox[n]!.seq <= ack) this.#outBytes -= this.#outbox[n++]!.bytes;
-    if (!n) return;
-    this.#setStatus(this.#outbox.splice(0, n), 'delivered');
-    for (const message of this.#messages) {
-      const waiter = message.status === 'delivered' && this.#waiters.get(message.id);
-      if (!waiter) continue;
-      this.#waiters.delete(message.id);
-      waiter[0](message);
+    while ((this.#outbox[0]?.seq ?? ack + 1) <= ack) {
+      const entry = this.#outbox.shift()!;
+      this.#outBytes -= entry.bytes;
+      entry.message.status = 'delivered';
+      entry.settle?.[0](entry.message);
     }
     this.#trim();
     this.#changed();
@@ -394,7 +383,7 @@ export class ChatChannel extends EventTarget {
       JSON.stringify({
         v: CHAT_VERSION,
         hello: this.#stream,
-        first: this.#outbox[0]?.seq ?? this.#next,
+        first: this.#first(),
         ack: this.#got,
         of: this.#peer,
         heard: this.#heard,
@@ -410,9 +399,12 @@ export class ChatChannel extends EventTarget {
   }
 
   #transmit(entries: Outgoing[]): void {
-    const sent = entries.filter((entry) => this.#put(entry.frame));
-    for (const entry of sent) entry.tick = this.#ticks;
-    this.#setStatus(sent, 'sent');
+    for (const entry of entries) {
+      if (!this.#put(entry.frame)) break;
+      entry.tick = this.#ticks;
+      entry.message.status = 'sent';
+    }
+    this.#changed();
   }
 
   #put(frame: string): boolean {
@@ -436,31 +428,41 @@ export class ChatChannel extends EventTarget {
     this.#heldChars = 0;
   }
 
-  #add(message: ChatMessage): void {
+  // The lowest seq we still hold (the next one when all were acknowledged).
+  #first(): number {
+    return this.#outbox[0]?.seq ?? this.#next;
+  }
+
+  #entry(message: Line, seq = this.#next): Outgoing {
+    const { id, at, text } = message;
+    const frame = JSON.stringify({ v: CHAT_VERSION, id, seq, at, text });
+    return { seq, message, frame, bytes: utf8Bytes(frame), tick: -1 };
+  }
+
+  #queue(entry: Outgoing): void {
+    this.#next++;
+    this.#outbox.push(entry);
+    this.#outBytes += entry.bytes;
+  }
+
+  #add(message: Line): void {
     this.#messages = [...this.#messages, message];
     if (message.from === 'remote') this.#seen.add(message.id);
     this.#trim();
+    this.#changed();
   }
 
-  // Drops the oldest settled messages beyond the history bounds; waiting ones always stay.
+  // Drops the oldest delivered messages beyond `historyMessages`; waiting ones always stay.
   #trim(): void {
     let extra = this.#messages.length - this.#limits.historyMessages;
-    if (extra <= 0) return;
-    this.#messages = this.#messages.filter((message) => {
-      if (extra <= 0 || message.status !== 'delivered') return true;
-      extra--;
-      this.#seen.delete(message.id);
-      return false;
-    });
-  }
-
-  #setStatus(entries: Outgoing[], status: ChatMessage['status']): void {
-    if (!entries.length) return;
-    const ids = new Set(entries.map((entry) => entry.id));
-    this.#messages = this.#messages.map((message) =>
-      ids.has(message.id) && message.status !== status ? { ...message, status } : message,
-    );
-    this.#changed();
+    if (extra > 0) {
+      this.#messages = this.#messages.filter((message) => {
+        if (extra <= 0 || message.status !== 'delivered') return true;
+        extra--;
+        this.#seen.delete(message.id);
+        return false;
+      });
+    }
   }
 
   // Saves and announces once per task: the microtask runs before the page can unload, so what
@@ -481,10 +483,10 @@ export class ChatChannel extends EventTarget {
     const saved: Saved = {
       v: 1,
       stream: this.#stream,
-      first: this.#outbox[0]?.seq ?? this.#next,
+      first: this.#first(),
       peer: this.#peer,
       got: this.#got,
-      log: this.#messages.map((m) => (m.status === 'sent' ? { ...m, status: 'pending' } : m)),
+      log: this.#messages,
     };
     try {
       if (this.#messages.length) storage.set(JSON.stringify(saved));
@@ -499,46 +501,37 @@ export class ChatChannel extends EventTarget {
     }
   }
 
-  #load(): void {
-    let saved: Partial<Saved> | undefined;
-    try {
-      saved = JSON.parse(this.#storage?.get() ?? 'null') as Partial<Saved> | undefined;
-    } catch {
-      // corrupt or blocked: start afresh
-    }
-    const log = saved?.log;
-    // Our own origin wrote it, but check the shape: a bad copy must not break the chat.
-    if (
-      saved?.v !== 1 ||
-      typeof saved.stream !== 'string' ||
-      typeof saved.peer !== 'string' ||
-      !Number.isSafeInteger(saved.first) ||
-      !Number.isSafeInteger(saved.got) ||
-      !Array.isArray(log) ||
-      !log.every(
-        (m: Partial<ChatMessage>) =>
-          typeof m.id === 'string' &&
-          typeof m.text === 'string' &&
-          typeof m.at === 'number' &&
-          (m.from === 'local' || m.from === 'remote') &&
-          (m.status === 'pending' || m.status === 'delivered'),
-      )
-    ) {
-      return;
-    }
-    this.#stream = saved.stream;
-    this.#peer = saved.peer;
-    this.#got = saved.got!;
-    this.#next = saved.first!;
-    this.#messages = log.map(({ id, text, from, at, status }) => ({ id, text, from, at, status }));
+  // Takes up a saved conversation, or starts a new one. Our own origin wrote `saved`, but check
+  // its shape: a bad copy must not break the chat.
+  #restore(saved?: Saved): void {
+    const line = (m: Partial<Line>) =>
+      typeof m.id === 'string' &&
+      typeof m.text === 'string' &&
+      typeof m.at === 'number' &&
+      /^(local|remote)$/.test(m.from!) &&
+      /^(pending|sent|delivered)$/.test(m.status!);
+    const ok =
+      saved?.v === 1 &&
+      typeof saved.stream === 'string' &&
+      typeof saved.peer === 'string' &&
+      Number.isSafeInteger(saved.first) &&
+      Number.isSafeInteger(saved.got) &&
+      Array.isArray(saved.log) &&
+      saved.log.every(line);
+    this.#reset();
+    this.#stream = ok ? saved.stream : newId();
+    this.#peer = ok ? saved.peer : '';
+    this.#got = ok ? saved.got : 0;
+    this.#next = ok ? saved.first : 1;
+    this.#messages = ok ? saved.log.map(({ id, text, from, at, status }) => ({ id, text, from, at, status })) : [];
+    this.#outbox = [];
+    this.#outBytes = 0;
+    this.#seen = new Set();
     for (const message of this.#messages) {
       if (message.from === 'remote') this.#seen.add(message.id);
-      else if (message.status === 'pending') {
-        const seq = this.#next++;
-        const frame = JSON.stringify({ v: CHAT_VERSION, id: message.id, seq, at: message.at, text: message.text });
-        const bytes = utf8Bytes(frame);
-        this.#outbox.push({ seq, id: message.id, frame, bytes, tick: -1 });
-        this.#outBytes += bytes;
+      else if (message.status !== 'delivered') {
+        message.status = 'pending';
+        this.#queue(this.#entry(message));
       }
     }
   }
