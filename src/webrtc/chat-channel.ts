@@ -248,7 +248,7 @@ export class ChatChannel extends EventTarget {
     const tooLong = () => refuse('too-long', `Messages are limited to ${limits.maxTextLength} characters.`);
     if (text.trim() === '') return refuse('empty', 'The message is empty.');
     if (text.length > limits.maxTextLength) return tooLong();
-    const message: Line = { id: newId(), text, from: 'local', at: this.#now(), status: 'pending' };
+    const message: Line = { id: newId(), text, from: 'local', at: Math.round(this.#now()), status: 'pending' };
     const entry = this.#entry(message);
     if (entry.bytes > limits.maxFrameBytes) return tooLong();
     if (this.#outbox.length >= limits.outboxMessages || this.#outBytes + entry.bytes > limits.outboxBytes) {
@@ -402,9 +402,9 @@ export class ChatChannel extends EventTarget {
     for (const entry of entries) {
       if (!this.#put(entry.frame)) break;
       entry.tick = this.#ticks;
+      if (entry.message.status !== 'sent') this.#changed();
       entry.message.status = 'sent';
     }
-    this.#changed();
   }
 
   #put(frame: string): boolean {
