@@ -7,7 +7,8 @@ export interface ChatMessage {
   readonly from: 'local' | 'remote';
   /** The sender's clock, ms since the epoch. */
   readonly at: number;
-  /** `pending` waits for a channel, `sent` is on the wire, `delivered` was acknowledged by the peer. */
+  /** `pending` waits for a channel, `sent` is on the wire, `delivered` was acknowledged by the peer
+   * (messages from the peer are `delivered`). */
   readonly status: 'pending' | 'sent' | 'delivered';
 }
 
@@ -216,7 +217,7 @@ export class ChatChannel extends EventTarget {
     this.#restore(saved);
   }
 
-  /** The conversation, oldest first. */
+  /** The conversation, oldest first; updated in place (listen to `change`). */
   get messages(): readonly ChatMessage[] {
     return this.#messages;
   }
@@ -446,7 +447,7 @@ export class ChatChannel extends EventTarget {
   }
 
   #add(message: Line): void {
-    this.#messages = [...this.#messages, message];
+    this.#messages.push(message);
     if (message.from === 'remote') this.#seen.add(message.id);
     this.#trim();
     this.#changed();

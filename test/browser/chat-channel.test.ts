@@ -159,11 +159,16 @@ describe('ChatChannel: delivery through a lossy, reordering, duplicating link', 
         link = connect(chats[0]!, chats[1]!, random);
       }
       const [a, b] = chats as [ChatChannel, ChatChannel];
+      // The pages after the last reloads write too, and their send() promises resolve.
+      const last = [a.send('a last'), b.send('b last')];
+      sent[0]!.push('a last');
+      sent[1]!.push('b last');
       await untilChat(
         [a, b],
         () => settled(a) && settled(b) && texts(a.messages, 'remote').length === sent[1]!.length,
         () => `seed ${seed}: ${summary([a, b])}`,
       );
+      expect((await Promise.all(last)).map((m) => m.status)).to.deep.equal(['delivered', 'delivered']);
       link.close();
       a.detach();
       b.detach();
