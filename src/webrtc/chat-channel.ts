@@ -316,7 +316,6 @@ export class ChatChannel extends EventTarget {
       const firstHello = !this.#heard;
       this.#heard = true;
       if (frame.of === this.#stream) this.#acked(frame.ack);
-      if (!frame.heard) this.#hello();
       if (firstHello) this.#transmit(this.#outbox);
       if (frame.first > this.#got + 1) {
         // Acknowledged to an earlier state of ours that was lost: those messages are gone for good.
@@ -324,6 +323,7 @@ export class ChatChannel extends EventTarget {
         for (const seq of this.#held.keys()) if (seq <= this.#got) this.#unhold(seq);
       }
       this.#deliver();
+      if (!frame.heard) this.#hello();
       this.#changed();
     } else if (!this.#heard) {
       return;
