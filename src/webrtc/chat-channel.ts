@@ -1,0 +1,539 @@
+import { CHAT_VERSION, decodeChatFrame, utf8Bytes, type ChatDropReason, type MessageFrame } from '../protocol/chat.js';
+
+/** One line of the conversation (the shape of `<rtc-call>`'s `messages`). */
+export interface ChatMessage {
+  readonly id: string;
+  readonly text: string;
+  readonly from: 'local' | 'remote';
+  /** The sender's clock, ms since the epoch. */
+  readonly at: number;
+  /** `pending` waits for a channel, `sent` is on the wire, `delivered` was acknowledged by the peer
+   * (messages from the peer are `delivered`). */
+  readonly status: 'pending' | 'sent' | 'delivered';
+}
+
+/** The part of `RTCDataChannel` the chat uses, so that tests can wire two chats in memory. */
+export interface DataChannelLike {
+  readonly readyState: string;
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  addEventListener(type: 'open' | 'message' | 'close', listener: (event: Event) => void): void;
+  removeEventListener(type: 'open' | 'message' | 'close', listener: (event: Event) => void): void;
+}
+
+/** Where one conversation is kept across reloads. Errors it throws are ignored. */
+export interface ChatStorage {
+  get(): string | null;
+  set(value: string): void;
+  remove(): void;
+}
+
+/** A {@link ChatStorage} over `sessionStorage[key]`: per tab, survives a reload of the page. */
+export function sessionChatStorage(key: string): ChatStorage {
+  return {
+    get: () => sessionStorage.getItem(key),
+    set: (value) => sessionStorage.setItem(key, value),
+    remove: () => sessionStorage.removeItem(key),
+  };
+}
+
+/** Limits and timings of a {@link ChatChannel}; each side enforces its own. */
+export interface ChatLimits {
+  /** Longest text, in UTF-16 code units, sent or accepted. */
+  maxTextLength: number;
+  /** Largest frame accepted from the peer, in UTF-8 bytes (fits a maximal text of 6-byte escapes). */
+  maxFrameBytes: number;
+  /** Unacknowledged messages kept for resending; also the size of the reorder window. */
+  outboxMessages: number;
+  /** Total UTF-8 bytes of their frames (and characters held for reordering). */
+  outboxBytes: number;
+  /** Local sends per second; a burst of twice that is allowed. */
+  sendRate: number;
+  /** Frames accepted from the peer per second, bursts of twice that, plus one outbox of resends per open. */
+  inboundRate: number;
+  /** Delivered messages kept in `messages` and storage (waiting ones are always kept). */
+  historyMessages: number;
+  /** The oldest unacknowledged messages are resent after this long without an acknowledgement. */
+  retryMs: number;
+  /** Acknowledgements wait this long to cover several messages. */
+  ackDelayMs: number;
+}
+
+/** The defaults of {@link ChatLimits}. */
+export const CHAT_LIMITS: Readonly<ChatLimits> = {
+  maxTextLength: 4000,
+  maxFrameBytes: 32 * 1024,
+  outboxMessages: 500,
+  outboxBytes: 1024 * 1024,
+  sendRate: 5,
+  inboundRate: 50,
+  historyMessages: 500,
+  retryMs: 2000,
+  ackDelayMs: 20,
+};
+
+/** Options of {@link ChatChannel}. */
+export interface ChatChannelOptions {
+  storage?: ChatStorage;
+  limits?: Partial<ChatLimits>;
+  /** Clock for timestamps and rate limits (ms since the epoch). */
+  now?: () => number;
+}
+
+/** Why a message was refused. */
+export type ChatErrorCode = 'too-long' | 'empty' | 'outbox-full' | 'rate-limited' | 'closed';
+
+/** A refused or abandoned message: a `code` to branch on and a message a person can act on. */
+export class ChatError extends Error {
+  readonly code: ChatErrorCode;
+  constructor(code: ChatErrorCode, message: string) {
+    super(message);
+    this.name = 'ChatError';
+    this.code = code;
+  }
+}
+
+/** `message`: a new message from the peer (once per message). */
+export class ChatMessageEvent extends Event {
+  readonly message: ChatMessage;
+  constructor(message: ChatMessage) {
+    super('message');
+    this.message = message;
+  }
+}
+
+/** `dropped`: a frame from the peer was dropped (see {@link ChatChannel.dropped}). */
+export class ChatDropEvent extends Event {
+  readonly reason: ChatDropReason;
+  constructor(reason: ChatDropReason) {
+    super('dropped');
+    this.reason = reason;
+  }
+}
+
+// Messages are updated in place; the public type is read-only.
+type Line = { -readonly [K in keyof ChatMessage]: ChatMessage[K] };
+
+// A local message not yet acknowledged; seqs in the outbox are contiguous.
+interface Outgoing {
+  seq: number;
+  message: Line;
+  frame: string;
+  bytes: number;
+  // The retry tick it was last transmitted in; -1: not on the current channel yet.
+  tick: number;
+  // The send() promise (none for a message restored after a reload).
+  settle?: [(message: ChatMessage) => void, (error: ChatError) => void];
+}
+
+interface Saved {
+  v: 1;
+  stream: string;
+  first: number;
+  peer: string;
+  got: number;
+  log: Line[];
+}
+
+// How many of the oldest unacknowledged messages one retry resends.
+const RETRY_WINDOW = 16;
+const EVENTS = ['open', 'message', 'close'] as const;
+
+const newId = (): string => crypto.randomUUID();
+
+function bucket(rate: number, now: () => number) {
+  const burst = 2 * rate;
+  let tokens = burst;
+  let last = now();
+  return {
+    take(): boolean {
+      const t = now();
+      // Tokens above the burst (a resend allowance) do not refill, but are not lost either.
+      if (tokens < burst) tokens = Math.min(burst, tokens + ((t - last) * rate) / 1000);
+      last = t;
+      if (tokens < 1) return false;
+      tokens--;
+      return true;
+    },
+    fill(extra: number): void {
+      tokens = burst + extra;
+    },
+  };
+}
+
+/**
+ * Text chat over an `RTCDataChannel` that loses nothing: each message is delivered to the peer
+ * exactly once and in order, or stays visibly `pending`. Unacknowledged messages wait in a bounded
+ * outbox; on every channel open both sides exchange a hello (what they last received) and resend
+ * the gap. The conversation is saved to `storage` so that a reload continues it. No lit, no DOM.
+ *
+ * Events: `message` ({@link ChatMessageEvent}), `change` (the list or a status changed; messages
+ * are updated in place), `dropped` ({@link ChatDropEvent}).
+ */
+export class ChatChannel extends EventTarget {
+  /** Frames from the peer dropped as malformed, oversized, out of window or over the rate. */
+  dropped = 0;
+
+  readonly #limits: ChatLimits;
+  readonly #storage: ChatStorage | undefined;
+  readonly #now: () => number;
+  readonly #sendBucket;
+  readonly #inBucket;
+  // The conversation, set by #restore().
+  #messages!: Line[];
+  #outbox!: Outgoing[];
+  #outBytes!: number;
+  // Our stream and its next seq; the peer's stream and the last contiguous seq received of it.
+  #stream!: string;
+  #next!: number;
+  #peer!: string;
+  #got!: number;
+  // The remote ids in `messages` (duplicates are dropped by id too), and the reorder buffer.
+  #seen!: Set<string>;
+  #held = new Map<number, MessageFrame>();
+  #heldChars = 0;
+  #channel: DataChannelLike | null = null;
+  // Whether the peer's hello arrived on the current channel: until then its frames are ignored,
+  // since they may count a stream we do not know yet.
+  #heard = false;
+  #ticks = 0;
+  #retry: ReturnType<typeof setInterval> | undefined;
+  #ackTimer: ReturnType<typeof setTimeout> | undefined;
+  #dirty = false;
+
+  constructor(options: ChatChannelOptions = {}) {
+    super();
+    const limits = (this.#limits = { ...CHAT_LIMITS, ...options.limits });
+    this.#storage = options.storage;
+    this.#now = options.now ?? Date.now;
+    this.#sendBucket = bucket(limits.sendRate, this.#now);
+    this.#inBucket = bucket(limits.inboundRate, this.#now);
+    let saved: Saved | undefined;
+    try {
+      saved = JSON.parse(this.#storage?.get() ?? 'null') as Saved | undefined;
+    } catch {
+      // corrupt or blocked: start afresh
+    }
+    this.#restore(saved);
+  }
+
+  /** The conversation, oldest first; updated in place (listen to `change`). */
+  get messages(): readonly ChatMessage[] {
+    return this.#messages;
+  }
+
+  /** Uses `channel` from now on (a new one replaces the old: a new connection after a reload). */
+  attach(channel: DataChannelLike): void {
+    this.detach();
+    this.#channel = channel;
+    for (const type of EVENTS) channel.addEventListener(type, this.#handle);
+    if (channel.readyState === 'open') this.#open();
+  }
+
+  /** Stops using the channel (it stays open); unacknowledged messages turn `pending`. */
+  detach(): void {
+    const channel = this.#channel;
+    if (!channel) return;
+    for (const type of EVENTS) channel.removeEventListener(type, this.#handle);
+    this.#channel = null;
+    this.#close();
+  }
+
+  /**
+   * Sends `text`; resolves with the message once the peer acknowledged it. Rejects with a
+   * {@link ChatError} when refused; while no channel is open the message waits as `pending`.
+   */
+  send(text: string): Promise<ChatMessage> {
+    const limits = this.#limits;
+    const refuse = (code: ChatErrorCode, why: string) => Promise.reject(new ChatError(code, why));
+    const tooLong = () => refuse('too-long', `Messages are limited to ${limits.maxTextLength} characters.`);
+    if (text.trim() === '') return refuse('empty', 'The message is empty.');
+    if (text.length > limits.maxTextLength) return tooLong();
+    const message: Line = { id: newId(), text, from: 'local', at: Math.round(this.#now()), status: 'pending' };
+    const entry = this.#entry(message);
+    if (entry.bytes > limits.maxFrameBytes) return tooLong();
+    if (this.#outbox.length >= limits.outboxMessages || this.#outBytes + entry.bytes > limits.outboxBytes) {
+      return refuse('outbox-full', 'Too many messages are waiting for the other person.');
+    }
+    if (!this.#sendBucket.take()) return refuse('rate-limited', 'Sending too fast; wait a moment.');
+    const delivered = new Promise<ChatMessage>((resolve, reject) => (entry.settle = [resolve, reject]));
+    this.#queue(entry);
+    this.#add(message);
+    if (this.#heard) this.#transmit([entry]);
+    return delivered;
+  }
+
+  /** Forgets the conversation and its storage (hang-up) and detaches; waiting sends reject `closed`. */
+  clear(): void {
+    this.detach();
+    for (const entry of this.#outbox) {
+      entry.settle?.[1](new ChatError('closed', 'The call ended before this message arrived.'));
+    }
+    this.#restore();
+    this.#changed();
+  }
+
+  #handle = (event: Event): void => {
+    if (event.type === 'open') this.#open();
+    else if (event.type === 'close') this.#close();
+    else this.#receive((event as MessageEvent).data);
+  };
+
+  #open(): void {
+    this.#heard = false;
+    // A reopened channel brings the peer's resends at once: let one outbox of them through.
+    this.#inBucket.fill(this.#limits.outboxMessages);
+    this.#hello();
+    clearInterval(this.#retry);
+    this.#retry = setInterval(() => this.#tick(), this.#limits.retryMs);
+  }
+
+  #close(): void {
+    this.#heard = false;
+    clearInterval(this.#retry);
+    clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
+    for (const entry of this.#outbox) {
+      entry.tick = -1;
+      entry.message.status = 'pending';
+    }
+    this.#changed();
+  }
+
+  #receive(data: unknown): void {
+    if (!this.#inBucket.take()) return this.#drop('rate');
+    const limits = this.#limits;
+    const decoded = decodeChatFrame(data, limits.maxFrameBytes, limits.maxTextLength);
+    if (!decoded.ok) return this.#drop(decoded.reason);
+    const frame = decoded.frame;
+    if ('hello' in frame) {
+      if (frame.hello !== this.#peer) {
+        // A stream we do not know: the peer is new, or lost its state. Count it from `first`.
+        this.#peer = frame.hello;
+        this.#reset();
+        this.#got = frame.first - 1;
+      }
+      const firstHello = !this.#heard;
+      this.#heard = true;
+      if (frame.of === this.#stream) this.#acked(frame.ack);
+      if (firstHello) this.#transmit(this.#outbox);
+      if (frame.first > this.#got + 1) {
+        // Acknowledged to an earlier state of ours that was lost: those messages are gone for good.
+        this.#got = frame.first - 1;
+        for (const seq of this.#held.keys()) if (seq <= this.#got) this.#unhold(seq);
+      }
+      this.#deliver();
+      if (!frame.heard) this.#hello();
+      this.#changed();
+    } else if (!this.#heard) {
+      return;
+    } else if ('ack' in frame) {
+      this.#acked(frame.ack);
+    } else if (frame.seq <= this.#got) {
+      this.#ackSoon(); // a resend of what we have: our acknowledgement was lost
+    } else if (!this.#held.has(frame.seq)) {
+      if (frame.seq > this.#got + limits.outboxMessages || this.#heldChars + frame.text.length > limits.outboxBytes) {
+        return this.#drop('window');
+      }
+      this.#held.set(frame.seq, frame);
+      this.#heldChars += frame.text.length;
+      this.#deliver();
+    }
+  }
+
+  // Delivers what became contiguous, in seq order, once per id.
+  #deliver(): void {
+    const got = this.#got;
+    for (let frame; (frame = this.#held.get(this.#got + 1));) {
+      this.#unhold(++this.#got);
+      if (this.#seen.has(frame.id)) continue;
+      const message: Line = { id: frame.id, text: frame.text, from: 'remote', at: frame.at, status: 'delivered' };
+      this.#add(message);
+      this.dispatchEvent(new ChatMessageEvent(message));
+    }
+    if (this.#got !== got) this.#ackSoon();
+  }
+
+  #unhold(seq: number): void {
+    this.#heldChars -= this.#held.get(seq)?.text.length ?? 0;
+    this.#held.delete(seq);
+  }
+
+  #acked(ack: number): void {
+    if (ack >= this.#next) return this.#drop('invalid');
+    while ((this.#outbox[0]?.seq ?? ack + 1) <= ack) {
+      const entry = this.#outbox.shift()!;
+      this.#outBytes -= entry.bytes;
+      entry.message.status = 'delivered';
+      entry.settle?.[0](entry.message);
+    }
+    this.#trim();
+    this.#changed();
+  }
+
+  #tick(): void {
+    const ticks = ++this.#ticks;
+    if (!this.#heard) return this.#hello();
+    // Frames still queued locally are slow, not lost.
+    if (this.#channel!.bufferedAmount > 0) return;
+    this.#transmit(this.#outbox.slice(0, RETRY_WINDOW).filter((entry) => entry.tick < ticks - 1));
+  }
+
+  #hello(): void {
+    this.#put(
+      JSON.stringify({
+        v: CHAT_VERSION,
+        hello: this.#stream,
+        first: this.#first(),
+        ack: this.#got,
+        of: this.#peer,
+        heard: this.#heard,
+      }),
+    );
+  }
+
+  #ackSoon(): void {
+    this.#ackTimer ??= setTimeout(() => {
+      this.#ackTimer = undefined;
+      this.#put(JSON.stringify({ v: CHAT_VERSION, ack: this.#got }));
+    }, this.#limits.ackDelayMs);
+  }
+
+  #transmit(entries: Outgoing[]): void {
+    for (const entry of entries) {
+      if (!this.#put(entry.frame)) break;
+      entry.tick = this.#ticks;
+      if (entry.message.status !== 'sent') this.#changed();
+      entry.message.status = 'sent';
+    }
+  }
+
+  #put(frame: string): boolean {
+    if (this.#channel?.readyState !== 'open') return false;
+    try {
+      this.#channel.send(frame);
+      return true;
+    } catch {
+      return false; // closing: the close event follows
+    }
+  }
+
+  #drop(reason: ChatDropReason): void {
+    this.dropped++;
+    this.dispatchEvent(new ChatDropEvent(reason));
+  }
+
+  #reset(): void {
+    this.#got = 0;
+    this.#held.clear();
+    this.#heldChars = 0;
+  }
+
+  // The lowest seq we still hold (the next one when all were acknowledged).
+  #first(): number {
+    return this.#outbox[0]?.seq ?? this.#next;
+  }
+
+  #entry(message: Line, seq = this.#next): Outgoing {
+    const { id, at, text } = message;
+    const frame = JSON.stringify({ v: CHAT_VERSION, id, seq, at, text });
+    return { seq, message, frame, bytes: utf8Bytes(frame), tick: -1 };
+  }
+
+  #queue(entry: Outgoing): void {
+    this.#next++;
+    this.#outbox.push(entry);
+    this.#outBytes += entry.bytes;
+  }
+
+  #add(message: Line): void {
+    this.#messages.push(message);
+    if (message.from === 'remote') this.#seen.add(message.id);
+    this.#trim();
+    this.#changed();
+  }
+
+  // Drops the oldest delivered messages beyond `historyMessages`; waiting ones always stay.
+  #trim(): void {
+    let extra = this.#messages.length - this.#limits.historyMessages;
+    if (extra > 0) {
+      this.#messages = this.#messages.filter((message) => {
+        if (extra <= 0 || message.status !== 'delivered') return true;
+        extra--;
+        this.#seen.delete(message.id);
+        return false;
+      });
+    }
+  }
+
+  // Saves and announces once per task: the microtask runs before the page can unload, so what
+  // went on the wire in this task is never ahead of what a reload restores.
+  #changed(): void {
+    if (this.#dirty) return;
+    this.#dirty = true;
+    queueMicrotask(() => {
+      this.#dirty = false;
+      this.#save();
+      this.dispatchEvent(new Event('change'));
+    });
+  }
+
+  #save(): void {
+    const storage = this.#storage;
+    if (!storage) return;
+    const saved: Saved = {
+      v: 1,
+      stream: this.#stream,
+      first: this.#first(),
+      peer: this.#peer,
+      got: this.#got,
+      log: this.#messages,
+    };
+    try {
+      if (this.#messages.length) storage.set(JSON.stringify(saved));
+      else storage.remove();
+    } catch {
+      // Full or blocked: a stale copy would make a reload reuse seqs, so keep none.
+      try {
+        storage.remove();
+      } catch {
+        // blocked: nothing was kept
+      }
+    }
+  }
+
+  // Takes up a saved conversation, or starts a new one. Our own origin wrote `saved`, but check
+  // its shape: a bad copy must not break the chat.
+  #restore(saved?: Saved): void {
+    const line = (m: Partial<Line>) =>
+      typeof m.id === 'string' &&
+      typeof m.text === 'string' &&
+      typeof m.at === 'number' &&
+      /^(local|remote)$/.test(m.from!) &&
+      /^(pending|sent|delivered)$/.test(m.status!);
+    const ok =
+      saved?.v === 1 &&
+      typeof saved.stream === 'string' &&
+      typeof saved.peer === 'string' &&
+      Number.isSafeInteger(saved.first) &&
+      Number.isSafeInteger(saved.got) &&
+      Array.isArray(saved.log) &&
+      saved.log.every(line);
+    this.#reset();
+    this.#stream = ok ? saved.stream : newId();
+    this.#peer = ok ? saved.peer : '';
+    this.#got = ok ? saved.got : 0;
+    this.#next = ok ? saved.first : 1;
+    this.#messages = ok ? saved.log.map(({ id, text, from, at, status }) => ({ id, text, from, at, status })) : [];
+    this.#outbox = [];
+    this.#outBytes = 0;
+    this.#seen = new Set();
+    for (const message of this.#messages) {
+      if (message.from === 'remote') this.#seen.add(message.id);
+      else if (message.status !== 'delivered') {
+        message.status = 'pending';
+        this.#queue(this.#entry(message));
+      }
+    }
+  }
+}
