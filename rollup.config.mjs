@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
+import { minifyTemplateLiterals } from 'rollup-plugin-minify-template-literals';
 
 /**
  * The drop-in bundle speaks WebSocket only: engine.io-client's transport map (long-polling,
@@ -34,7 +35,14 @@ export default {
   },
   plugins: [
     websocketOnly(),
+    // lit's html`` and css`` templates keep their indentation unless minified.
+    minifyTemplateLiterals({ include: ['lib/**/*.js'] }),
     nodeResolve({ browser: true, exportConditions: ['browser', 'production'] }),
-    terser({ ecma: 2020, module: true, format: { comments: false } }),
+    terser({
+      ecma: 2020,
+      module: true,
+      compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true, pure_getters: true },
+      format: { comments: false },
+    }),
   ],
 };

@@ -2,6 +2,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import {
   RtcErrorEvent,
   RtcMediaChangeEvent,
+  RtcMessageEvent,
   RtcPeerJoinEvent,
   RtcPeerLeaveEvent,
   RtcStateChangeEvent,
@@ -11,6 +12,7 @@ import {
 import { decodeMediaState, encodeMediaState } from '../protocol/control.js';
 import type { JoinOk, PeerJoin, PeerLeave, RelayedSignal } from '../protocol/signaling.js';
 import { SignalingClient, SignalingError } from '../signaling/signaling-client.js';
+import { ChatChannel, ChatError, sessionChatStorage, type ChatMessage } from '../webrtc/chat-channel.js';
 import { PeerSession } from '../webrtc/peer-session.js';
 import { sampleStats, type CallStats, type StatsSample } from '../webrtc/stats.js';
 import { claimSession, keepSession, releaseSession } from './session-store.js';
@@ -77,6 +79,8 @@ export class CallController implements ReactiveController {
   screenStream: MediaStream | null = null;
   /** The last `rtc-stats` figures. */
   stats: CallStats | null = null;
+  /** The text chat of this seat, from the join answer on (kept in sessionStorage per room and seat). */
+  chat: ChatChannel | null = null;
 
   readonly #host: CallHost;
   readonly #media: UserMediaController;
@@ -216,6 +220,17 @@ export class CallController implements ReactiveController {
     this.#mediaChanged();
   }
 
+  /** The conversation, oldest first. */
+  get messages(): readonly ChatMessage[] {
+    return this.chat?.messages ?? [];
+  }
+
+  /** Sends a chat message; resolves when the peer has it, rejects with a `ChatError` when refused. */
+  sendMessage(text: string): Promise<ChatMessage> {
+    if (!this.chat) return Promise.reject(new ChatError('closed', 'Join the call before sending messages.'));
+    return this.chat.send(text);
+  }
+
   /** A redacted report for bug reports: states, timings, candidate types, browser; no addresses or ids. */
   diagnostics(): string {
     return JSON.stringify(
@@ -235,6 +250,8 @@ export class CallController implements ReactiveController {
             }
           : null,
         stats: this.stats,
+        chatMessages: this.messages.length,
+        chatDropped: this.chat?.dropped ?? 0,
         local: this.localMedia,
         remote: this.remoteMedia,
       },
@@ -266,12 +283,28 @@ export class CallController implements ReactiveController {
     keepSession(room, answer.session, this.#session);
     this.#session = answer.session;
     this.#sessionRoom = room;
+    this.#openChat(room, answer.session);
     return answer;
+  }
+
+  /** The chat of this seat, restored from the tab's storage after a reload. */
+  #openChat(room: string, session: string): void {
+    if (this.chat) return;
+    const chat = new ChatChannel({ storage: sessionChatStorage(`rtc-call:chat:${room}:${session}`) });
+    chat.addEventListener('message', (event) => {
+      this.#host.dispatchEvent(new RtcMessageEvent((event as unknown as { message: ChatMessage }).message));
+    });
+    chat.addEventListener('change', () => this.#host.requestUpdate());
+    this.chat = chat;
+    if (this.peer) chat.attach(this.peer.channel);
+    this.#host.requestUpdate();
   }
 
   /** Lets go of the session: `forget` when the seat was given up (hang-up), not on a page unload. */
   #releaseSession(forget: boolean): void {
     if (this.#session && this.#sessionRoom) releaseSession(this.#sessionRoom, this.#session, forget);
+    if (forget) this.chat?.clear();
+    this.chat = null;
     this.#session = undefined;
     this.#sessionRoom = null;
   }
@@ -375,6 +408,8 @@ export class CallController implements ReactiveController {
     peer.addEventListener('remote-track', () => this.#host.requestUpdate());
     peer.addEventListener('connection-state', () => this.#onConnectionState(peer));
     peer.addEventListener('negotiation-error', () => this.#report(peer.lastError));
+    this.chat?.attach(peer.channel);
+    peer.addEventListener('channel', () => this.chat?.attach(peer.channel));
     peer.control.addEventListener('open', () => this.#sendMediaState());
     peer.control.addEventListener('message', ({ data }) => {
       const state = decodeMediaState(data);
@@ -438,6 +473,7 @@ export class CallController implements ReactiveController {
   }
 
   #closePeer(): void {
+    this.chat?.detach();
     this.peer?.close();
     this.peer = null;
     this.#peerId = null;

@@ -1,4 +1,5 @@
 import type { CallState } from '../controllers/call-controller.js';
+import type { ChatMessage } from '../webrtc/chat-channel.js';
 import type { CallStats } from '../webrtc/stats.js';
 
 const init = { bubbles: true, composed: true } as const;
@@ -63,6 +64,15 @@ export class RtcMediaChangeEvent extends Event {
   }
 }
 
+/** Fired once for each chat message from the peer. */
+export class RtcMessageEvent extends Event {
+  readonly message: ChatMessage;
+  constructor(message: ChatMessage) {
+    super('rtc-message', init);
+    this.message = message;
+  }
+}
+
 /** Fired every 2 s while connected with the connection's figures. */
 export class RtcStatsEvent extends Event {
   readonly rtt: number | null;
@@ -88,5 +98,6 @@ declare global {
     'rtc-error': RtcErrorEvent;
     'rtc-media-change': RtcMediaChangeEvent;
     'rtc-stats': RtcStatsEvent;
+    'rtc-message': RtcMessageEvent;
   }
 }

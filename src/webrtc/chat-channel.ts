@@ -67,7 +67,7 @@ export const CHAT_LIMITS: Readonly<ChatLimits> = {
   outboxBytes: 1024 * 1024,
   sendRate: 5,
   inboundRate: 50,
-  historyMessages: 500,
+  historyMessages: 1000,
   retryMs: 2000,
   ackDelayMs: 20,
 };

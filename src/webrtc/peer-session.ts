@@ -23,15 +23,19 @@ export interface PeerSessionOptions {
  * {@link PeerSession.receive} and go out through the injected `send`.
  *
  * Events: `remote-track` (the remote stream gained a track), `connection-state`
- * (`pc.connectionState` changed), `negotiation-error` (detail in `lastError`).
+ * (`pc.connectionState` changed), `channel` (the chat channel was made again after it closed),
+ * `negotiation-error` (detail in `lastError`).
  */
 export class PeerSession extends EventTarget {
   /** The connection (exposed for diagnostics and stats). */
   readonly pc: RTCPeerConnection;
   /** Every track the peer sends, in one stream. */
   readonly remoteStream = new MediaStream();
-  /** The chat channel, negotiated out of band (id 0) so neither side has to create it first. */
-  readonly channel: RTCDataChannel;
+  /**
+   * The chat channel, negotiated out of band (id 0) so neither side has to create it first. If it
+   * closes while the connection lives, both sides make it again and `channel` fires.
+   */
+  channel: RTCDataChannel;
   /** Small control messages (media state), negotiated as id 1. */
   readonly control: RTCDataChannel;
   /** The last negotiation error, for diagnostics. */
@@ -53,7 +57,7 @@ export class PeerSession extends EventTarget {
     this.#polite = options.polite;
     this.#send = options.send;
     this.pc = new RTCPeerConnection(options.rtcConfiguration);
-    this.channel = this.pc.createDataChannel('rtc-call', { negotiated: true, id: 0 });
+    this.channel = this.#chatChannel();
     this.control = this.pc.createDataChannel('rtc-control', { negotiated: true, id: 1 });
 
     // Rolling back a first offer in a collision can leave Chromium gathering no candidates at all;
@@ -77,6 +81,16 @@ export class PeerSession extends EventTarget {
     this.pc.addEventListener('connectionstatechange', () => this.dispatchEvent(new Event('connection-state')));
 
     for (const track of options.localStream?.getTracks() ?? []) this.pc.addTrack(track, options.localStream!);
+  }
+
+  #chatChannel(): RTCDataChannel {
+    const channel = this.pc.createDataChannel('rtc-call', { negotiated: true, id: 0 });
+    channel.addEventListener('close', () => {
+      if (this.#closed || this.pc.connectionState === 'closed') return;
+      this.channel = this.#chatChannel();
+      this.dispatchEvent(new Event('channel'));
+    });
+    return channel;
   }
 
   /** Whether this side yields in an offer collision. */

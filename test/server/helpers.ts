@@ -1,16 +1,25 @@
 import type { TestContext } from 'node:test';
+import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { buildApp, type AppOptions } from '../../server/app.js';
 
 /** A real server on a free port of 127.0.0.1, closed when the test ends. */
 export async function startServer(t: TestContext, options: AppOptions = {}): Promise<string> {
+  return (await startApp(t, options)).url;
+}
+
+/** Like {@link startServer}, also giving the Fastify instance (for `app.io`). */
+export async function startApp(
+  t: TestContext,
+  options: AppOptions = {},
+): Promise<{ app: FastifyInstance; url: string }> {
   const app = await buildApp({ logLevel: false, ...options });
   await app.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => app.close());
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('server has no TCP address');
-  return `http://127.0.0.1:${address.port}`;
+  return { app, url: `http://127.0.0.1:${address.port}` };
 }
 
 /** A socket.io client connected over WebSocket, closed when the test ends. */

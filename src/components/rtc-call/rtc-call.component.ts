@@ -3,6 +3,7 @@ import { CallController, type CallError, type CallState } from '../../controller
 import { hasResumableSession } from '../../controllers/session-store.js';
 import { UserMediaController } from '../../controllers/user-media-controller.js';
 import type { MediaState } from '../../events/events.js';
+import type { ChatMessage } from '../../webrtc/chat-channel.js';
 import { stringsFor, type Strings } from '../../i18n/index.js';
 import { signalBars } from '../../webrtc/stats.js';
 import { styles } from './rtc-call.styles.js';
@@ -18,12 +19,14 @@ const SCRIPT_ORIGIN = new URL(import.meta.url).origin;
  * @fires rtc-peer-leave - `{reason}` the other person left, dropped, or reloaded.
  * @fires rtc-media-change - `{local, remote}` a microphone, camera or screen share changed.
  * @fires rtc-stats - `{rtt, bitrateIn, bitrateOut, lossIn, candidateType}` every 2 s while connected.
+ * @fires rtc-message - `{message}` a chat message from the peer.
  * @fires rtc-error - `{code, message}` for every error, fatal or not.
  *
  * @csspart local-video - this side's camera (muted, mirrored).
  * @csspart remote-video - the other person's video.
  * @csspart controls - the row of call buttons.
  * @csspart status - the state line, also a live region.
+ * @csspart chat - the chat panel.
  *
  * @cssproperty --rtc-call-background - background of the widget.
  * @cssproperty --rtc-call-color - text colour.
@@ -49,6 +52,8 @@ export class RtcCall extends LitElement {
     iceServers: { attribute: false },
     iceTransportPolicy: { attribute: false },
     notice: { state: true },
+    chatOpen: { state: true },
+    chatError: { state: true },
   };
 
   /** Room name shared by the two people of the call. */
@@ -71,12 +76,18 @@ export class RtcCall extends LitElement {
   iceServers: RTCIceServer[] | null = null;
   /** `'relay'` forces every path through TURN (diagnostics, privacy). */
   iceTransportPolicy: RTCIceTransportPolicy = 'all';
-  /** A one-off message for the live region (copy result, media fallback). */
+  /** A one-off message for the live region (copy result, new chat message). */
   protected notice = '';
+  /** Whether the chat panel is shown. */
+  protected chatOpen = false;
+  /** Why the last message could not be sent, shown under the input. */
+  protected chatError = '';
 
   readonly #media = new UserMediaController(this);
   readonly #call = new CallController(this, this.#media);
   #started = false;
+  #unread = 0;
+  #stickToBottom = true;
 
   /** Current state of the call. */
   get state(): CallState {
@@ -123,6 +134,24 @@ export class RtcCall extends LitElement {
     return this.#call.cameraEnabled;
   }
 
+  /** The text chat, oldest first: `{id, text, from, at, status}`. */
+  get messages(): readonly ChatMessage[] {
+    return this.#call.messages;
+  }
+
+  /** The chat's RTCDataChannel, for diagnostics. */
+  get dataChannel(): RTCDataChannel | null {
+    return this.#call.peer?.channel ?? null;
+  }
+
+  /**
+   * Sends a chat message. Resolves with it once the peer has it; rejects with a `ChatError`
+   * (`code`: too-long, empty, outbox-full, rate-limited, closed) when refused.
+   */
+  sendMessage(text: string): Promise<ChatMessage> {
+    return this.#call.sendMessage(text);
+  }
+
   /** Joins the room. */
   join(): Promise<void> {
     return this.#call.join();
@@ -158,6 +187,15 @@ export class RtcCall extends LitElement {
     return this.#call.diagnostics();
   }
 
+  constructor() {
+    super();
+    this.addEventListener('rtc-message', (event) => {
+      const t = this.#strings();
+      if (!this.chatOpen || document.hidden) this.#unread += 1;
+      this.notice = t['chat.new'].replace('{text}', event.message.text.slice(0, 200));
+    });
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#started = false;
@@ -167,6 +205,8 @@ export class RtcCall extends LitElement {
     super.updated(changed);
     this.#attach('video.local', this.#call.screenStream ?? this.#media.stream);
     this.#attach('video.remote', this.#call.remoteStream);
+    const list = this.renderRoot.querySelector('.messages');
+    if (list && this.#stickToBottom) list.scrollTop = list.scrollHeight;
     // Starts once the room is known (a page may set it after the element is defined).
     if (!this.#started && this.room && this.isConnected) {
       this.#started = true;
@@ -201,6 +241,78 @@ export class RtcCall extends LitElement {
     } catch {
       this.notice = t['notice.screen-failed'];
     }
+  }
+
+  async #send(t: Strings, input: HTMLTextAreaElement): Promise<void> {
+    const text = input.value;
+    this.chatError = '';
+    const sent = this.sendMessage(text);
+    sent.catch((error: unknown) => {
+      const code = (error as { code?: string }).code;
+      this.chatError = t[`chat.error.${code}` as keyof Strings] ?? String(error);
+    });
+    // Refusals are synchronous checks: clear the input only for a message that was taken.
+    await Promise.race([sent.then(() => undefined), new Promise((resolve) => setTimeout(resolve))]).catch(
+      () => undefined,
+    );
+    if (!this.chatError) input.value = '';
+    this.#stickToBottom = true;
+  }
+
+  #onChatKey(t: Strings, event: KeyboardEvent): void {
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    void this.#send(t, event.target as HTMLTextAreaElement);
+  }
+
+  #toggleChat(): void {
+    this.chatOpen = !this.chatOpen;
+    if (this.chatOpen) {
+      this.#unread = 0;
+      this.#stickToBottom = true;
+    }
+  }
+
+  #chat(t: Strings) {
+    const messages = this.#call.messages;
+    return html`<section class="chat" part="chat" aria-label=${t['chat.label']}>
+      <ol
+        class="messages"
+        tabindex="0"
+        aria-label=${t['chat.label']}
+        @scroll=${(event: Event) => {
+          const list = event.target as HTMLElement;
+          this.#stickToBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 24;
+        }}
+      >
+        ${messages.length === 0 ? html`<li class="empty">${t['chat.empty']}</li>` : nothing}
+        ${messages.map(
+          (message) =>
+            html`<li class=${message.from}>
+              <span class="who">${message.from === 'local' ? t['chat.you'] : t['chat.them']}</span>
+              <p dir="auto">${message.text}</p>
+              ${message.from === 'local' ? html`<span class="meta">${t[`chat.${message.status}`]}</span>` : nothing}
+            </li>`,
+        )}
+      </ol>
+      <form
+        @submit=${(event: Event) => {
+          event.preventDefault();
+          void this.#send(t, (event.target as HTMLFormElement).querySelector('textarea')!);
+        }}
+      >
+        <textarea
+          rows="2"
+          dir="auto"
+          aria-label=${t['chat.input']}
+          placeholder=${t['chat.input']}
+          aria-describedby="chat-error"
+          @keydown=${(event: KeyboardEvent) => this.#onChatKey(t, event)}
+        ></textarea>
+        <button type="submit">${t['chat.send']}</button>
+      </form>
+      <div id="chat-error" class="error" role="alert">${this.chatError}</div>
+    </section>`;
   }
 
   #statusText(t: Strings): string {
@@ -247,6 +359,18 @@ export class RtcCall extends LitElement {
           : nothing
       }
       ${canShare && !this.audioOnly ? this.#toggle(t['action.screen'], sharing, () => this.#toggleScreen(t), false) : nothing}
+      ${
+        this.noChat
+          ? nothing
+          : this.#toggle(
+              this.#unread
+                ? `${t['chat.toggle']} (${t['chat.unread'].replace('{n}', String(this.#unread))})`
+                : t['chat.toggle'],
+              this.chatOpen,
+              () => this.#toggleChat(),
+              false,
+            )
+      }
       <button type="button" @click=${() => this.#copyDiagnostics(t)}>${t['action.diagnostics']}</button>
       <button type="button" class="hangup" @click=${() => this.hangup()}>${t['action.hangup']}</button>
     `;
@@ -296,6 +420,7 @@ export class RtcCall extends LitElement {
         <div class="controls" part="controls" role="group" aria-label=${t['controls.label']}>
           ${this.#controls(t, state)}
         </div>
+        ${this.chatOpen && !this.noChat && !prejoin ? this.#chat(t) : nothing}
         <div class="sr-only" role="status" aria-live="polite">${this.notice}</div>
       </div>
     `;
