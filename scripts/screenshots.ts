@@ -60,6 +60,22 @@ try {
       );
       await me.waitForTimeout(2500); // the signal indicator fills in with the first stats
       await me.screenshot({ path: `${OUT}call-${lang}-${width}.png` });
+      const say = (page: Page, text: string): Promise<unknown> =>
+        page.evaluate(
+          (t) =>
+            (document.querySelector('rtc-call') as unknown as { sendMessage(t: string): Promise<unknown> }).sendMessage(
+              t,
+            ),
+          text,
+        );
+      const zh = lang.startsWith('zh');
+      await say(peer, zh ? '你好！能听到我吗？' : 'Hi! Can you hear me?');
+      await say(me, zh ? '听得很清楚 👍' : 'Loud and clear 👍');
+      await say(peer, zh ? '我把文档发给你' : 'Sending you the doc now');
+      await me.locator('rtc-call button.toggle', { hasText: zh ? '聊天' : 'Chat' }).click();
+      await me.waitForTimeout(300);
+      await me.locator('rtc-call [part="chat"]').scrollIntoViewIfNeeded();
+      await me.screenshot({ path: `${OUT}chat-${lang}-${width}.png` });
       await me.context().close();
       await peer.context().close();
       console.log(`screenshots: ${lang} ${width}px`);
