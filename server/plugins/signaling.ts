@@ -53,6 +53,8 @@ interface SocketData {
   /** Events of one socket run one at a time, in arrival order. */
   queue: Promise<void>;
   bucket: TokenBucket;
+  /** Set once the socket is to be disconnected for flooding: later events are dropped unanswered. */
+  cutOff: boolean;
 }
 
 // Inbound events never reach socket.io's listeners (one middleware takes them all), so the
@@ -283,14 +285,19 @@ export const signalingPlugin: FastifyPluginAsync<SignalingOptions> = async (app,
     if (ack) args.pop();
     const known = isClientEvent(event) ? event : null;
 
+    if (socket.data.cutOff) return; // a flooder on its way out: not even a refusal
     const verdict = socket.data.bucket.take();
     if (verdict !== 'pass') {
-      if (ack) answer(ack, known, fail('rate-limited', 'Too many messages; wait a second before sending more.'));
-      if (verdict === 'disconnect') {
-        metrics.floodDisconnects.inc();
-        app.log.warn({ socket: socket.id, address: socket.handshake.address }, 'disconnected a flooding socket');
-        socket.disconnect(true);
-      }
+      // Refusals queue behind the events accepted before them, so answers keep arrival order.
+      if (verdict === 'disconnect') socket.data.cutOff = true;
+      enqueue(socket, async () => {
+        if (ack) answer(ack, known, fail('rate-limited', 'Too many messages; wait a second before sending more.'));
+        if (verdict === 'disconnect') {
+          metrics.floodDisconnects.inc();
+          app.log.warn({ socket: socket.id, address: socket.handshake.address }, 'disconnected a flooding socket');
+          socket.disconnect(true);
+        }
+      });
       return;
     }
     if (!known) {
@@ -306,7 +313,7 @@ export const signalingPlugin: FastifyPluginAsync<SignalingOptions> = async (app,
       answer(ack, known, fail('bad-request', `${known} takes exactly one payload and an acknowledgement.`));
       return;
     }
-    socket.data.queue = socket.data.queue.then(async () => {
+    enqueue(socket, async () => {
       let result: Answer;
       try {
         result = await handlers[known](socket, args[0]);
@@ -318,10 +325,18 @@ export const signalingPlugin: FastifyPluginAsync<SignalingOptions> = async (app,
     });
   }
 
+  /** Runs `task` after every earlier event of the socket; a failure is logged, never thrown. */
+  function enqueue(socket: IOSocket, task: () => Promise<void>): void {
+    socket.data.queue = socket.data.queue
+      .then(task)
+      .catch((error: unknown) => app.log.error({ err: error }, 'queued task failed'));
+  }
+
   io.on('connection', (socket) => {
     socket.data.membership = null;
     socket.data.queue = Promise.resolve();
     socket.data.bucket = new TokenBucket(limits);
+    socket.data.cutOff = false;
     // A middleware that never calls next(): every inbound event comes through receive(), and no
     // client packet can reach a socket.io listener directly.
     socket.use((packet) => {
@@ -331,11 +346,7 @@ export const signalingPlugin: FastifyPluginAsync<SignalingOptions> = async (app,
         app.log.error({ err: error }, 'inbound event failed');
       }
     });
-    socket.on('disconnect', () => {
-      socket.data.queue = socket.data.queue.then(() =>
-        disconnected(socket).catch((error: unknown) => app.log.error({ err: error }, 'disconnect cleanup failed')),
-      );
-    });
+    socket.on('disconnect', () => enqueue(socket, () => disconnected(socket)));
   });
 
   // Fastify waits for open connections before its onClose hooks run, and upgraded WebSockets are
