@@ -49,7 +49,7 @@ test("a flood is refused with rate-limited, then cut off, while a second client'
   assert.equal(reason, 'io server disconnect', 'the flooder was disconnected by the server');
   const passed = answers.filter((answer) => answer.ok === true).length;
   const limited = answers.filter((answer) => answer.error?.code === 'rate-limited');
-  assert.ok(passed >= 60, `a full burst passed first (${passed})`);
+  assert.ok(passed >= 59, `a full burst (60, one spent on join) passed first: ${passed}`);
   assert.ok(limited.length >= 1, 'then refused with rate-limited');
   assert.match(limited[0]!.error.message, /wait/);
   assert.ok(answers.length < 2000, 'and cut off long before the flood ended');
