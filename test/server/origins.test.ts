@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import WebSocket from 'ws';
 import { io as connectClient } from 'socket.io-client';
 import { originAllowed } from '../../server/plugins/signaling.js';
-import { connect, metric, request, startServer } from './helpers.js';
+import { connect, metric, next, request, startServer } from './helpers.js';
 
 const ALLOWED = 'https://app.example.com';
 const EVIL = 'https://evil.example';
@@ -47,7 +47,7 @@ test('a disallowed origin is refused at the handshake, over WebSocket and pollin
     extraHeaders: { origin: EVIL },
   });
   t.after(() => client.close());
-  await once(client, 'connect_error');
+  await next(client, 'connect_error');
   assert.equal(client.connected, false);
   assert.equal(await metric(url, 'rtc_call_handshakes_refused_total{reason="origin"}'), 3);
 });
