@@ -125,6 +125,20 @@ export class RawClient {
       this.ws.send(`42${id}[${JSON.stringify(event)},${payloadText}]`);
     });
   }
+
+  /** Like {@link emit}, as a binary event whose `{"_placeholder":true,"num":N}` stand for `attachments`. */
+  emitBinary(event: string, payloadText: string, attachments: Buffer[], timeoutMs = 5000): Promise<any> {
+    const id = this.#nextAck++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to ${event}`)), timeoutMs);
+      this.#pending.set(id, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+      this.ws.send(`45${attachments.length}-${id}[${JSON.stringify(event)},${payloadText}]`);
+      for (const attachment of attachments) this.ws.send(attachment);
+    });
+  }
 }
 
 /** Opens a bare engine.io WebSocket and resolves with its open packet (sid, heartbeat settings). */
