@@ -25,7 +25,31 @@ export interface CoturnOptions {
   secret: string;
   /** How long to wait for it to answer STUN. */
   startTimeoutMs?: number;
+  /**
+   * A configuration to test (e.g. deploy/turnserver.conf): its lines are kept except where and how
+   * coturn listens, which the test decides, and loopback peers stay denied.
+   */
+  base?: string;
 }
+
+// Settings of a base configuration that the test replaces: addresses, ports, secrets, files, TLS.
+const REPLACED = new Set([
+  'listening-port',
+  'tls-listening-port',
+  'listening-ip',
+  'relay-ip',
+  'external-ip',
+  'min-port',
+  'max-port',
+  'static-auth-secret',
+  'realm',
+  'cert',
+  'pkey',
+  'syslog',
+  'log-file',
+  'userdb',
+  'pidfile',
+]);
 
 const READY_TIMEOUT_MS = 10_000;
 
@@ -58,28 +82,39 @@ async function freePort(): Promise<number> {
 }
 
 /** The test-only configuration: loopback only, REST credentials, nothing else listening. */
-function testConfig(dir: string, port: number, secret: string): string {
-  return [
+function testConfig(dir: string, port: number, secret: string, base?: string): string {
+  const own = [
     `listening-port=${port}`,
     'listening-ip=127.0.0.1',
     'relay-ip=127.0.0.1',
-    'use-auth-secret',
     `static-auth-secret=${secret}`,
     'realm=rtc-call.test',
-    'fingerprint',
-    'no-cli',
     'no-tls',
     'no-dtls',
     // No alternate port for RFC 5780: one port, the one probed free.
     'no-rfc5780',
-    'no-multicast-peers',
-    'no-software-attribute',
-    // Test only: both peers and the relay live on 127.0.0.1. Never in production (deploy/turnserver.conf).
-    'allow-loopback-peers',
     `userdb=${join(dir, 'turndb')}`,
     `pidfile=${join(dir, 'turnserver.pid')}`,
     `log-file=${join(dir, 'turnserver.log')}`,
     'simple-log',
+  ];
+  if (base !== undefined) {
+    const kept = base
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#') && !REPLACED.has(line.split('=')[0]!.trim()));
+    // An IPv6 relay address as well, so that IPv6 peers (and IPv4-mapped ones) can be tried.
+    return [...kept, ...own, 'relay-ip=::1', ''].join('\n');
+  }
+  return [
+    ...own,
+    'use-auth-secret',
+    'fingerprint',
+    'no-cli',
+    'no-multicast-peers',
+    'no-software-attribute',
+    // Test only: both peers and the relay live on 127.0.0.1. Never in production (deploy/turnserver.conf).
+    'allow-loopback-peers',
     '',
   ].join('\n');
 }
@@ -103,11 +138,11 @@ async function waitForStun(port: number, child: ChildProcess, timeoutMs: number,
  * Starts Debian's coturn (`turnserver`) on a free port of 127.0.0.1 with a test-only configuration
  * in a temporary folder, and resolves once it answers STUN. Never the system service on 3478.
  */
-export async function startCoturn({ secret, startTimeoutMs = READY_TIMEOUT_MS }: CoturnOptions): Promise<Coturn> {
+export async function startCoturn({ secret, startTimeoutMs = READY_TIMEOUT_MS, base }: CoturnOptions): Promise<Coturn> {
   const dir = await mkdtemp(join(tmpdir(), 'rtc-call-coturn-'));
   const port = await freePort();
   const configPath = join(dir, 'turnserver.conf');
-  await writeFile(configPath, testConfig(dir, port, secret));
+  await writeFile(configPath, testConfig(dir, port, secret, base));
   let output = '';
   let child: ChildProcess | null = null;
   const log = async (): Promise<string> => {

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 
 // Just enough STUN/TURN (RFC 8489, RFC 8656) to ask a TURN server for a relay allocation over UDP
 // the way a browser does, and to see whether it accepts the credentials.
@@ -7,15 +8,18 @@ import { createSocket, type Socket } from 'node:dgram';
 const MAGIC_COOKIE = 0x2112a442;
 const BINDING = 0x0001;
 const ALLOCATE = 0x0003;
+const CREATE_PERMISSION = 0x0008;
 const SUCCESS = 0x0100;
 const ERROR = 0x0110;
 const ATTR = {
   username: 0x0006,
   messageIntegrity: 0x0008,
   errorCode: 0x0009,
+  xorPeerAddress: 0x0012,
   realm: 0x0014,
   nonce: 0x0015,
   xorRelayedAddress: 0x0016,
+  requestedAddressFamily: 0x0017,
   requestedTransport: 0x0019,
 } as const;
 
@@ -110,6 +114,9 @@ export function stunBinding(port: number, timeoutMs = 1000): Promise<void> {
   });
 }
 
+/** The outcome of a TURN request: success, or the server's error code and reason. */
+export type TurnAnswer = { ok: true } | { ok: false; code: number; reason: string };
+
 /** The outcome of a TURN Allocate: the relay port, or the server's error code and reason. */
 export type AllocateResult = { ok: true; relayPort: number } | { ok: false; code: number; reason: string };
 
@@ -119,19 +126,61 @@ function errorOf(reply: StunMessage): { code: number; reason: string } {
   return { code: (value[2]! & 0x7) * 100 + value[3]!, reason: value.subarray(4).toString('utf8') };
 }
 
+/** XOR-PEER-ADDRESS for an IPv4 or IPv6 address (RFC 8489 §14.2). */
+function xorPeerAddress(ip: string, port: number, transactionId: Buffer): Buffer {
+  const v6 = isIPv6(ip);
+  const address = v6 ? ipv6Bytes(ip) : Buffer.from(ip.split('.').map(Number));
+  const mask = Buffer.alloc(v6 ? 16 : 4);
+  mask.writeUInt32BE(MAGIC_COOKIE, 0);
+  if (v6) transactionId.copy(mask, 4);
+  const value = Buffer.alloc(4 + address.length);
+  value[1] = v6 ? 0x02 : 0x01;
+  value.writeUInt16BE(port ^ (MAGIC_COOKIE >>> 16), 2);
+  for (let i = 0; i < address.length; i += 1) value[4 + i] = address[i]! ^ mask[i]!;
+  return attribute(ATTR.xorPeerAddress, value);
+}
+
+function ipv6Bytes(ip: string): Buffer {
+  // Expand "::" and a trailing dotted IPv4 part into eight 16-bit groups.
+  let text = ip;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
+  if (v4) {
+    const [a, b, c, d] = v4.split('.').map(Number) as [number, number, number, number];
+    text = text.slice(0, -v4.length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  const bytes = Buffer.alloc(16);
+  groups.forEach((group, i) => bytes.writeUInt16BE(parseInt(group, 16), i * 2));
+  return bytes;
+}
+
+/** An authenticated TURN allocation over UDP, as a browser makes one. */
+export interface TurnSession {
+  allocation: AllocateResult;
+  /** Asks the server to let `ip` send to the relay (CreatePermission): refused for denied peers. */
+  createPermission(ip: string, port?: number): Promise<TurnAnswer>;
+  close(): void;
+}
+
 /**
- * Asks the TURN server on 127.0.0.1:`port` for a UDP relay with long-term credentials, the way a
- * browser does: an unauthenticated request for the realm and nonce, then a signed one.
+ * Opens a TURN allocation on 127.0.0.1:`port` with long-term credentials, the way a browser does:
+ * an unauthenticated request for the realm and nonce, then signed ones.
  */
-export function turnAllocate(
+export async function turnSession(
   port: number,
   username: string,
   password: string,
-  timeoutMs = 3000,
-): Promise<AllocateResult> {
-  return withSocket(async (socket) => {
-    const transport = attribute(ATTR.requestedTransport, Buffer.from([17, 0, 0, 0]));
-    const challenge = await transact(socket, port, (id) => message(ALLOCATE, id, [transport]), timeoutMs);
+  { family = 'ipv4', timeoutMs = 3000 }: { family?: 'ipv4' | 'ipv6'; timeoutMs?: number } = {},
+): Promise<TurnSession> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  try {
+    const requested = [attribute(ATTR.requestedTransport, Buffer.from([17, 0, 0, 0]))];
+    if (family === 'ipv6') requested.push(attribute(ATTR.requestedAddressFamily, Buffer.from([2, 0, 0, 0])));
+    const challenge = await transact(socket, port, (id) => message(ALLOCATE, id, requested), timeoutMs);
     const realm = challenge.attributes.get(ATTR.realm);
     const nonce = challenge.attributes.get(ATTR.nonce);
     if (challenge.type !== (ALLOCATE | ERROR) || !realm || !nonce) {
@@ -140,28 +189,51 @@ export function turnAllocate(
     const key = createHash('md5')
       .update(`${username}:${realm.toString('utf8')}:${password}`)
       .digest();
+    const credentials = [
+      attribute(ATTR.username, Buffer.from(username)),
+      attribute(ATTR.realm, realm),
+      attribute(ATTR.nonce, nonce),
+    ];
     const reply = await transact(
       socket,
       port,
-      (id) =>
-        message(
-          ALLOCATE,
-          id,
-          [
-            transport,
-            attribute(ATTR.username, Buffer.from(username)),
-            attribute(ATTR.realm, realm),
-            attribute(ATTR.nonce, nonce),
-          ],
-          key,
-        ),
+      (id) => message(ALLOCATE, id, [...requested, ...credentials], key),
       timeoutMs,
     );
+    let allocation: AllocateResult;
     if (reply.type === (ALLOCATE | SUCCESS)) {
       const relayed = reply.attributes.get(ATTR.xorRelayedAddress);
-      const relayPort = relayed ? relayed.readUInt16BE(2) ^ (MAGIC_COOKIE >>> 16) : 0;
-      return { ok: true, relayPort };
+      allocation = { ok: true, relayPort: relayed ? relayed.readUInt16BE(2) ^ (MAGIC_COOKIE >>> 16) : 0 };
+    } else {
+      allocation = { ok: false, ...errorOf(reply) };
     }
-    return { ok: false, ...errorOf(reply) };
-  });
+    return {
+      allocation,
+      async createPermission(ip, peerPort = 9) {
+        const answer = await transact(
+          socket,
+          port,
+          (id) => message(CREATE_PERMISSION, id, [xorPeerAddress(ip, peerPort, id), ...credentials], key),
+          timeoutMs,
+        );
+        return answer.type === (CREATE_PERMISSION | SUCCESS) ? { ok: true } : { ok: false, ...errorOf(answer) };
+      },
+      close: () => socket.close(),
+    };
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
+}
+
+/** Asks for a UDP relay with long-term credentials and lets it go; resolves with the outcome. */
+export async function turnAllocate(
+  port: number,
+  username: string,
+  password: string,
+  timeoutMs = 3000,
+): Promise<AllocateResult> {
+  const session = await turnSession(port, username, password, { timeoutMs });
+  session.close();
+  return session.allocation;
 }
