@@ -35,7 +35,7 @@ describe('<rtc-call> through a real coturn', () => {
       expect(iceTransportPolicy).to.equal('relay');
       // The server handed out coturn REST credentials: "<unix expiry>:<peer id>" and an HMAC.
       const server = iceServers.find((entry) => [entry.urls].flat().includes(turn.url));
-      expect(server, 'the TURN server came from JoinOk').to.exist;
+      expect(server, 'the TURN server came from JoinOk').to.not.equal(undefined);
       expect(server!.username).to.match(/^\d{10}:[A-Za-z0-9_-]{16}$/);
       expect(server!.credential).to.match(/^[A-Za-z0-9+/]{27}=$/);
       let types: { local?: string; remote?: string } = {};
