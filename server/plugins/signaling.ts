@@ -309,14 +309,13 @@ export const signalingPlugin: FastifyPluginAsync<SignalingOptions> = async (app,
       app.log.debug({ event, socket: socket.id }, 'event without acknowledgement ignored');
       return;
     }
-    if (args.length !== 1) {
-      answer(ack, known, fail('bad-request', `${known} takes exactly one payload and an acknowledgement.`));
-      return;
-    }
     enqueue(socket, async () => {
       let result: Answer;
       try {
-        result = await handlers[known](socket, args[0]);
+        result =
+          args.length === 1
+            ? await handlers[known](socket, args[0])
+            : fail('bad-request', `${known} takes exactly one payload and an acknowledgement.`);
       } catch (error) {
         app.log.error({ err: error, event: known }, 'handler failed');
         result = fail('internal', 'The server could not handle this message; try again.');
