@@ -1,15 +1,70 @@
+import { randomBytes } from 'node:crypto';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
-import type { TestRunnerConfig } from '@web/test-runner';
-import { buildApp } from './server/app.js';
+import type { TestRunnerConfig, TestRunnerPlugin } from '@web/test-runner';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type AppOptions } from './server/app.js';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from './test/browser/chromium.js';
+import type { TurnSetup } from './test/browser/helpers.js';
+import { startCoturn, type Coturn } from './test/support/coturn.js';
+
+async function listen(options: AppOptions): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await buildApp({ logLevel: 'warn', ...options });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('signaling server has no TCP address');
+  return { app, url: `http://127.0.0.1:${address.port}` };
+}
 
 // The real signaling server, on a free port of 127.0.0.1, for the whole browser run.
-const signaling = await buildApp({ logLevel: 'warn', seatGraceMs: 2000 });
-await signaling.listen({ port: 0, host: '127.0.0.1' });
-const address = signaling.server.address();
-if (!address || typeof address === 'string') throw new Error('signaling server has no TCP address');
-const signalingUrl = `http://127.0.0.1:${address.port}`;
+const signaling = await listen({ seatGraceMs: 2000 });
+
+// A coturn and a second signaling server configured for it, started by the first test that asks.
+let turn: Promise<{ coturn: Coturn; signaling: { app: FastifyInstance; url: string } }> | null = null;
+
+function startTurn(): NonNullable<typeof turn> {
+  turn ??= (async () => {
+    const secret = randomBytes(24).toString('base64url');
+    const coturn = await startCoturn({ secret });
+    try {
+      const withTurn = await listen({ seatGraceMs: 2000, turnUrls: [coturn.url], turnSecret: secret, turnTtl: 600 });
+      return { coturn, signaling: withTurn };
+    } catch (error) {
+      await coturn.stop();
+      throw error;
+    }
+  })();
+  return turn;
+}
+
+async function setup(): Promise<TurnSetup> {
+  const { coturn, signaling: withTurn } = await startTurn();
+  return { url: coturn.url, port: coturn.port, signaling: withTurn.url };
+}
+
+/**
+ * Server commands for browser tests (`executeServerCommand` from '@web/test-runner-commands'):
+ * `coturn-start` starts coturn once and answers {@link TurnSetup}; `coturn-restart` restarts it on
+ * the same port (every allocation lost, as for an ICE-restart test).
+ */
+const coturnCommands: TestRunnerPlugin = {
+  name: 'rtc-call-coturn',
+  async executeCommand({ command }) {
+    if (command === 'coturn-start') return setup();
+    if (command === 'coturn-restart') {
+      const { coturn } = await startTurn();
+      await coturn.restart();
+      return setup();
+    }
+    return undefined;
+  },
+  async serverStop() {
+    if (!turn) return;
+    const { coturn, signaling: withTurn } = await turn;
+    await withTurn.app.close();
+    await coturn.stop();
+  },
+};
 
 const config: TestRunnerConfig = {
   files: ['test/browser/**/*.test.ts'],
@@ -26,20 +81,21 @@ const config: TestRunnerConfig = {
   testRunnerHtml: (testFramework) => `<!doctype html>
     <html lang="en">
       <body>
-        <script>window.__rtcTest = ${JSON.stringify({ signaling: signalingUrl })};</script>
+        <script>window.__rtcTest = ${JSON.stringify({ signaling: signaling.url })};</script>
         <script type="module" src="${testFramework}"></script>
       </body>
     </html>`,
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }),
+    coturnCommands,
     {
       name: 'rtc-call-signaling',
       async serverStop() {
-        await signaling.close();
+        await signaling.app.close();
       },
       // Browser tests call these through executeServerCommand('…', payload).
       async executeCommand({ command, payload }) {
-        const sockets = [...signaling.io.of('/').sockets.values()];
+        const sockets = [...signaling.app.io.of('/').sockets.values()];
         const room = (payload as { room?: unknown } | undefined)?.room;
         const inRoom = sockets.filter(
           (socket) => (socket.data as { membership?: { room?: string } | null }).membership?.room === room,

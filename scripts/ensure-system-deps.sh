@@ -6,6 +6,8 @@ set -euo pipefail
 # command → Debian package
 declare -A needed=(
   [chromium]=chromium
+  [turnserver]=coturn
+  [openssl]=openssl
 )
 
 missing=()
@@ -27,4 +29,6 @@ fi
 echo "Installing test dependencies: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
+# Debian's coturn package may start a system service on port 3478; the tests never use it (each
+# starts its own turnserver on a free port), so whether it runs or not changes nothing.
 apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,27 +1,79 @@
+/** How the server serves HTTPS: certificate and key files, a self-made certificate, or not at all. */
+export type TlsSetting = { cert: string; key: string } | 'self-signed' | null;
+
+/** Limits that protect the server from one client; not read from the environment (tests tune them). */
+export interface Limits {
+  /** Events a socket may send in one burst (the bucket's size). */
+  burst: number;
+  /** Events per second the bucket refills. */
+  perSecond: number;
+  /** Refused events (decaying by one a second) after which the socket is disconnected. */
+  strikes: number;
+  /** engine.io heartbeat: a ping every `pingIntervalMs`, a dead socket is dropped `pingTimeoutMs` later. */
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
+  /** How long a connection may stay open without joining the socket.io namespace (CONNECT). */
+  connectTimeoutMs: number;
+}
+
 /** Validated server options, built from the environment by {@link configFromEnv}. */
 export interface ServerConfig {
   port: number;
   host: string;
   /** Page origins allowed to connect; `'*'` allows any. */
   allowedOrigins: '*' | string[];
+  /** HS256 secret of join tokens; null lets anyone who knows a room name join it. */
+  joinSecret: string | null;
   stunUrls: string[];
+  turnUrls: string[];
+  /** coturn's `static-auth-secret`; set together with `turnUrls`. */
+  turnSecret: string | null;
+  /** Lifetime of TURN credentials, in seconds. */
+  turnTtl: number;
+  tls: TlsSetting;
+  /** Where `HTTPS=self-signed` keeps its certificate. */
+  certDir: string;
   /** Milliseconds a seat whose socket dropped stays reserved for its owner. */
   seatGraceMs: number;
   /** pino level, or false for no logs. */
   logLevel: string | false;
+  /** `NODE_ENV=production`: risky settings are logged as warnings. */
+  production: boolean;
+  limits: Limits;
 }
+
+/** The limits of DESIGN.md §2: a burst of trickled candidates passes, a flood does not. */
+export const DEFAULT_LIMITS: Limits = {
+  burst: 60,
+  perSecond: 10,
+  strikes: 20,
+  // A dead socket (no FIN: a phone that lost its network) is noticed within about 15 s.
+  pingIntervalMs: 10_000,
+  pingTimeoutMs: 5_000,
+  connectTimeoutMs: 10_000,
+};
 
 /** The defaults of DESIGN.md §3. */
 export const DEFAULT_CONFIG: ServerConfig = {
   port: 8080,
   host: 'localhost',
   allowedOrigins: '*',
+  joinSecret: null,
   stunUrls: [],
+  turnUrls: [],
+  turnSecret: null,
+  turnTtl: 3600,
+  tls: null,
+  certDir: '.certs',
   seatGraceMs: 20_000,
   logLevel: 'info',
+  production: false,
+  limits: DEFAULT_LIMITS,
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** Shortest secret accepted: anything shorter is guessable offline from one token or credential. */
+const MIN_SECRET_LENGTH = 16;
 
 /** A configuration value that cannot be used; the message names the variable and what it takes. */
 export class ConfigError extends Error {
@@ -62,18 +114,73 @@ function origins(raw: string | undefined): '*' | string[] {
   return items;
 }
 
+function iceUrls(raw: string | undefined, name: string, schemes: readonly string[]): string[] {
+  const urls = list(raw);
+  for (const url of urls) {
+    const scheme = /^([a-z]+):/.exec(url)?.[1];
+    if (!scheme || !schemes.includes(scheme) || /\s/.test(url)) {
+      throw new ConfigError(
+        `${name}: "${url}" is not a ${schemes.join(': or ')}: URL (for example ${schemes[0]}:turn.example.com:3478).`,
+      );
+    }
+  }
+  return urls;
+}
+
+function secret(raw: string | undefined, name: string): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (raw.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(
+      `${name} must be at least ${MIN_SECRET_LENGTH} characters; make one with "openssl rand -base64 32".`,
+    );
+  }
+  return raw;
+}
+
+function tls(env: NodeJS.ProcessEnv): TlsSetting {
+  const { TLS_CERT: cert, TLS_KEY: key, HTTPS: https } = env;
+  if (https !== undefined && https !== '' && https !== 'self-signed') {
+    throw new ConfigError(
+      `HTTPS takes only "self-signed" (for LAN testing), got "${https}"; use TLS_CERT and TLS_KEY.`,
+    );
+  }
+  if (cert || key) {
+    if (!cert || !key) throw new ConfigError('TLS_CERT and TLS_KEY must be set together (PEM file paths).');
+    if (https) throw new ConfigError('Set either TLS_CERT and TLS_KEY or HTTPS=self-signed, not both.');
+    return { cert, key };
+  }
+  return https === 'self-signed' ? 'self-signed' : null;
+}
+
 /** Reads DESIGN.md §3's variables; throws {@link ConfigError} on the first unusable one. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const logLevel = env.LOG_LEVEL ?? DEFAULT_CONFIG.logLevel;
+  const logLevel = env.LOG_LEVEL || DEFAULT_CONFIG.logLevel;
   if (logLevel !== false && !LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}".`);
   }
+  const turnUrls = iceUrls(env.TURN_URLS, 'TURN_URLS', ['turn', 'turns']);
+  const turnSecret = secret(env.TURN_SECRET, 'TURN_SECRET');
+  if (turnUrls.length > 0 && !turnSecret) {
+    throw new ConfigError("TURN_URLS needs TURN_SECRET (coturn's static-auth-secret) to mint credentials.");
+  }
+  if (turnSecret && turnUrls.length === 0) {
+    throw new ConfigError(
+      'TURN_SECRET is set but TURN_URLS is empty: list your coturn, e.g. turn:turn.example.com:3478.',
+    );
+  }
   return {
+    ...DEFAULT_CONFIG,
     port: integer(env, 'PORT', DEFAULT_CONFIG.port, 0, 65535),
     host: env.HOST || DEFAULT_CONFIG.host,
     allowedOrigins: origins(env.ALLOWED_ORIGINS),
-    stunUrls: list(env.STUN_URLS),
+    joinSecret: secret(env.JOIN_SECRET, 'JOIN_SECRET'),
+    stunUrls: iceUrls(env.STUN_URLS, 'STUN_URLS', ['stun', 'stuns']),
+    turnUrls,
+    turnSecret,
+    turnTtl: integer(env, 'TURN_TTL', DEFAULT_CONFIG.turnTtl, 60, 7 * 24 * 3600),
+    tls: tls(env),
     seatGraceMs: integer(env, 'SEAT_GRACE_MS', DEFAULT_CONFIG.seatGraceMs, 0, 24 * 3600 * 1000),
     logLevel,
+    production: env.NODE_ENV === 'production',
   };
 }

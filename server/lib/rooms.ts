@@ -19,11 +19,25 @@ export type ClaimResult =
       /** The other occupant, if any. */
       other: Seat | null;
     }
-  | { ok: false; reason: 'room-full' };
+  | {
+      ok: false;
+      /** `room-full`: both seats are held by others; `not-held`: `newSeat` was false and the session held none. */
+      reason: 'room-full' | 'not-held';
+    };
+
+/** Options of {@link SeatStore.claim}. */
+export interface ClaimOptions {
+  /**
+   * Whether the session may take a seat it does not hold yet (default true). False when the join
+   * carried no valid token: a session may still take back its own seat, never a new one.
+   */
+  newSeat?: boolean;
+}
 
 /** Seats per room. Two per room; a session keeps its seat across sockets. */
 export interface SeatStore {
-  claim(room: string, session: string, socketId: string): Promise<ClaimResult>;
+  /** Gives `session` its seat in `room` (taking it back if it holds one), atomically. */
+  claim(room: string, session: string, socketId: string, options?: ClaimOptions): Promise<ClaimResult>;
   /** Frees the seat if `session` holds it; returns the seat freed. */
   release(room: string, session: string): Promise<Seat | null>;
   /** Marks the seat as away if `socketId` still holds it; returns whether it did. */
@@ -43,13 +57,9 @@ export class MemorySeatStore implements SeatStore {
   // Keys carry a prefix so that a room name can never collide with anything else in the map.
   readonly #rooms = new Map<string, Map<string, Seat>>();
 
-  async claim(room: string, session: string, socketId: string): Promise<ClaimResult> {
+  async claim(room: string, session: string, socketId: string, options: ClaimOptions = {}): Promise<ClaimResult> {
     const key = `room:${room}`;
-    let seats = this.#rooms.get(key);
-    if (!seats) {
-      seats = new Map();
-      this.#rooms.set(key, seats);
-    }
+    const seats = this.#rooms.get(key) ?? new Map<string, Seat>();
     const held = seats.get(session);
     const other = [...seats.values()].find((seat) => seat.session !== session) ?? null;
     if (held) {
@@ -57,9 +67,11 @@ export class MemorySeatStore implements SeatStore {
       held.socketId = socketId;
       return { ok: true, seat: { ...held }, previousSocketId, retaken: true, other: other && { ...other } };
     }
+    if (options.newSeat === false) return { ok: false, reason: 'not-held' };
     if (seats.size >= SEATS_PER_ROOM) return { ok: false, reason: 'room-full' };
     const seat: Seat = { session, peer: peerIdOf(session), socketId };
     seats.set(session, seat);
+    this.#rooms.set(key, seats);
     return { ok: true, seat: { ...seat }, previousSocketId: null, retaken: false, other: other && { ...other } };
   }
 

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import fastifySocketIOModule from 'fastify-socket.io';
@@ -9,7 +10,6 @@ import {
   parseEmpty,
   parseJoin,
   parseSignal,
-  type IceServer,
   type IceServersOk,
   type JoinOk,
   type JoinRequest,
@@ -17,21 +17,30 @@ import {
   type ServerToClientEvents,
   type SignalPayload,
 } from '../../src/protocol/signaling.js';
+import type { Limits } from '../config.js';
 import { newSession } from '../lib/ids.js';
+import type { SignalingMetrics } from '../lib/metrics.js';
+import { TokenBucket } from '../lib/rate-limit.js';
 import { MemorySeatStore, type Seat, type SeatStore } from '../lib/rooms.js';
+import { verifyJoinToken } from '../lib/tokens.js';
+import type { IceServerGrant } from '../lib/turn.js';
 
 /** Options of {@link signalingPlugin}. */
 export interface SignalingOptions {
   allowedOrigins: '*' | string[];
-  stunUrls: string[];
+  /** HS256 secret of join tokens; null: no token needed. */
+  joinSecret: string | null;
+  /** ICE servers (with fresh TURN credentials) for a peer id. */
+  iceServers: (peer: string) => IceServerGrant;
   seatGraceMs: number;
+  limits: Limits;
+  metrics: SignalingMetrics;
   seats?: SeatStore;
 }
 
+type ClientEvent = (typeof CLIENT_EVENTS)[number];
 type Answer = JoinOk | IceServersOk | Ok | Fail;
-
-// Inbound payloads are untrusted: every handler receives `unknown` and validates it.
-type InboundEvents = Record<(typeof CLIENT_EVENTS)[number], (...args: unknown[]) => void>;
+type Ack = (answer: Answer) => void;
 
 /** Where a socket sits once joined. */
 interface Membership {
@@ -44,34 +53,73 @@ interface SocketData {
   membership: Membership | null;
   /** Events of one socket run one at a time, in arrival order. */
   queue: Promise<void>;
+  bucket: TokenBucket;
+  /** Set once the socket is to be disconnected for flooding: later events are dropped unanswered. */
+  cutOff: boolean;
 }
 
-type IO = Server<InboundEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type IOSocket = Socket<InboundEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+// Inbound events never reach socket.io's listeners (one middleware takes them all), so the
+// inbound map is empty and the outbound one comes from src/protocol/.
+type IO = Server<Record<string, never>, ServerToClientEvents, Record<string, never>, SocketData>;
+type IOSocket = Socket<Record<string, never>, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const MAX_HTTP_BUFFER = 64 * 1024;
+/** How long shutdown waits for `server-shutdown` to reach every client before cutting them off. */
+const SHUTDOWN_DRAIN_MS = 2000;
 
 // fastify-socket.io is CommonJS whose types claim an ES default export; at run time the default
 // import is the plugin function itself.
 const fastifySocketIO = fastifySocketIOModule as unknown as FastifyPluginAsync<Partial<ServerOptions>>;
 
 /**
+ * Whether a handshake may go on. Browsers always send `Origin` on cross-origin requests and
+ * WebSockets, so a page of another site is refused here; a request without `Origin` (same-origin
+ * polling, or a program that could forge any header anyway) and a page of this very host pass.
+ */
+export function originAllowed(allowed: '*' | string[], origin: string | undefined, host: string | undefined): boolean {
+  if (allowed === '*' || origin === undefined) return true;
+  if (allowed.includes(origin)) return true;
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Relays protocol v1 between the two seats of each room (DESIGN.md §2). Not encapsulated: the
  * socket.io server it creates is `app.io` for the whole application (metrics, shutdown, tests).
  */
 const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => {
+  const { limits, metrics } = options;
   const seats = options.seats ?? new MemorySeatStore();
   const graceTimers = new Map<string, NodeJS.Timeout>();
+  let closing = false;
 
   await app.register(fastifySocketIO, {
     path: '/socket.io',
+    serveClient: false,
     maxHttpBufferSize: MAX_HTTP_BUFFER,
     transports: ['websocket', 'polling'],
+    pingInterval: limits.pingIntervalMs,
+    pingTimeout: limits.pingTimeoutMs,
+    connectTimeout: limits.connectTimeoutMs,
     cors: { origin: options.allowedOrigins === '*' ? true : options.allowedOrigins },
+    // CORS headers only keep a foreign page from reading polling responses; a WebSocket ignores
+    // them. The origin is checked here, for every transport, before a session exists.
+    allowRequest: (request: IncomingMessage, callback: (error: string | null | undefined, ok: boolean) => void) => {
+      if (closing) return callback('The server is shutting down; connect again in a moment.', false);
+      const origin = request.headers.origin;
+      if (originAllowed(options.allowedOrigins, origin, request.headers.host)) return callback(null, true);
+      metrics.handshakesRefused.inc('origin');
+      app.log.warn({ origin }, 'handshake refused: origin not in ALLOWED_ORIGINS');
+      callback(`Pages of ${origin} may not use this signaling server (ALLOWED_ORIGINS).`, false);
+    },
   });
   const io = app.io as unknown as IO;
 
-  const iceServers = (): IceServer[] => (options.stunUrls.length > 0 ? [{ urls: [...options.stunUrls] }] : []);
+  metrics.gauge({ name: 'rtc_call_sockets', help: 'Connected signaling sockets.', read: () => io.engine.clientsCount });
+  metrics.gauge({ name: 'rtc_call_rooms', help: 'Rooms with at least one seat held.', read: () => seats.roomCount() });
 
   const graceKey = (room: string, session: string): string => `${room}\n${session}`;
   const cancelGrace = (room: string, session: string): void => {
@@ -80,12 +128,15 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
     graceTimers.delete(key);
   };
 
+  /** Sends to the socket holding `seat`; returns whether there was one. */
   const tell = <E extends keyof ServerToClientEvents>(
     seat: Seat | null,
     event: E,
     ...args: Parameters<ServerToClientEvents[E]>
-  ): void => {
-    if (seat?.socketId) io.to(seat.socketId).emit(event, ...args);
+  ): boolean => {
+    if (!seat?.socketId) return false;
+    io.to(seat.socketId).emit(event, ...args);
+    return true;
   };
 
   async function freeSeat(membership: Membership, reason: 'left' | 'disconnected'): Promise<void> {
@@ -100,7 +151,18 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
     }
   }
 
+  /** Null when the join may take a new seat, else why not (a sentence for a person). */
+  function tokenProblem(request: JoinRequest): string | null {
+    if (!options.joinSecret) return null;
+    if (request.token === undefined) {
+      return 'This room needs a join token: open the invitation link again, or ask whoever sent it for a new one.';
+    }
+    const check = verifyJoinToken(request.token, options.joinSecret, request.room, Date.now() / 1000);
+    return check.ok ? null : check.reason;
+  }
+
   async function join(socket: IOSocket, request: JoinRequest): Promise<JoinOk | Fail> {
+    const problem = tokenProblem(request);
     const current = socket.data.membership;
     if (current && (current.room !== request.room || current.session !== request.session)) {
       // Joining elsewhere from the same socket leaves the old seat first.
@@ -108,21 +170,29 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
       await freeSeat(current, 'left');
     }
     const session = request.session ?? newSession();
-    const claim = await seats.claim(request.room, session, socket.id);
-    if (!claim.ok) return fail('room-full', 'This room already has two people in it.');
+    // Without a valid token a session may still take back the seat it holds (a reconnect late in a
+    // call whose token has expired since), but never a new one.
+    const claim = await seats.claim(request.room, session, socket.id, { newSeat: problem === null });
+    if (!claim.ok) {
+      return claim.reason === 'not-held'
+        ? fail('unauthorized', problem ?? 'A join token is needed.')
+        : fail('room-full', 'This room already has two people in it.');
+    }
     cancelGrace(request.room, session);
     socket.data.membership = { room: request.room, session, peer: claim.seat.peer };
 
-    if (claim.previousSocketId && claim.previousSocketId !== socket.id) {
+    const sameSocket = claim.previousSocketId === socket.id;
+    if (claim.previousSocketId && !sameSocket) {
       // The same session came back on a new socket (reload or reconnect): the old one is a ghost.
       io.in(claim.previousSocketId).disconnectSockets(true);
     }
     const { other } = claim;
-    if (other) {
+    if (other && !sameSocket) {
       const resumed = request.resume === true;
       if (claim.retaken && !resumed) tell(other, 'peer-leave', { peer: claim.seat.peer, reason: 'replaced' });
       tell(other, 'peer-join', { peer: claim.seat.peer, polite: other.peer < claim.seat.peer, resumed });
     }
+    const grant = options.iceServers(claim.seat.peer);
     return {
       ok: true,
       v: PROTOCOL_VERSION,
@@ -130,8 +200,8 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
       session,
       polite: other ? claim.seat.peer < other.peer : false,
       peers: other ? [other.peer] : [],
-      iceServers: iceServers(),
-      ttl: 0,
+      iceServers: grant.iceServers,
+      ttl: grant.ttl,
     };
   }
 
@@ -144,8 +214,17 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
       'description' in payload
         ? { from: membership.peer, description: payload.description }
         : { from: membership.peer, candidate: payload.candidate };
-    for (const other of others) tell(other, 'signal', event);
+    for (const other of others) {
+      if (tell(other, 'signal', event)) metrics.signalsRelayed.inc();
+    }
     return { ok: true };
+  }
+
+  function iceServers(socket: IOSocket): IceServersOk | Fail {
+    const membership = socket.data.membership;
+    // TURN credentials only for a seat holder: with JOIN_SECRET set, nobody else should get them.
+    if (!membership) return fail('not-joined', 'Join a room before asking for ICE servers.');
+    return { ok: true, ...options.iceServers(membership.peer) };
   }
 
   async function leave(socket: IOSocket): Promise<Ok> {
@@ -158,7 +237,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
   async function disconnected(socket: IOSocket): Promise<void> {
     const membership = socket.data.membership;
     socket.data.membership = null;
-    if (!membership) return;
+    if (!membership || closing) return;
     if (!(await seats.detach(membership.room, membership.session, socket.id))) return;
     const key = graceKey(membership.room, membership.session);
     clearTimeout(graceTimers.get(key));
@@ -170,66 +249,130 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
     graceTimers.set(key, timer);
   }
 
-  /** Wires one event: validate, run in order, always answer exactly once, never throw. */
-  function on(socket: IOSocket, event: (typeof CLIENT_EVENTS)[number], run: (payload: unknown) => Promise<Answer>) {
-    socket.on(event, (...args: unknown[]) => {
-      const ack = args.at(-1);
-      if (typeof ack !== 'function') {
-        app.log.debug({ event, socket: socket.id }, 'event without acknowledgement ignored');
-        return;
-      }
-      const answer = (result: Answer): void => {
-        try {
-          ack(result);
-        } catch (error) {
-          app.log.warn({ err: error, event }, 'acknowledgement failed');
-        }
-      };
-      if (args.length !== 2) {
-        answer(fail('bad-request', `${event} takes exactly one payload and an acknowledgement.`));
-        return;
-      }
-      socket.data.queue = socket.data.queue.then(async () => {
-        try {
-          answer(await run(args[0]));
-        } catch (error) {
-          app.log.error({ err: error, event }, 'handler failed');
-          answer(fail('internal', 'The server could not handle this message; try again.'));
+  const handlers: Record<ClientEvent, (socket: IOSocket, payload: unknown) => Promise<Answer> | Answer> = {
+    join: (socket, payload) => {
+      const request = parseJoin(payload);
+      return request.ok ? join(socket, request.value) : request;
+    },
+    signal: (socket, payload) => {
+      const signal = parseSignal(payload);
+      return signal.ok ? relay(socket, signal.value) : signal;
+    },
+    'ice-servers': (socket, payload) => {
+      const parsed = parseEmpty(payload, 'ice-servers');
+      return parsed.ok ? iceServers(socket) : parsed;
+    },
+    leave: (socket, payload) => {
+      const parsed = parseEmpty(payload, 'leave');
+      return parsed.ok ? leave(socket) : parsed;
+    },
+  };
+  const isClientEvent = (event: unknown): event is ClientEvent =>
+    typeof event === 'string' && (CLIENT_EVENTS as readonly string[]).includes(event);
+
+  /** Answers exactly once, counts refusals, and never lets a failing callback escape. */
+  function answer(ack: Ack, event: ClientEvent | null, result: Answer): void {
+    if (!result.ok) metrics.errors.inc(result.error.code);
+    if (event === 'join') metrics.joins.inc(result.ok ? 'ok' : result.error.code);
+    try {
+      ack(result);
+    } catch (error) {
+      app.log.warn({ err: error, event }, 'acknowledgement failed');
+    }
+  }
+
+  /** The one door in: rate limit, then validate, then run in order; always one answer, never a throw. */
+  function receive(socket: IOSocket, packet: unknown[]): void {
+    const [event, ...args] = packet;
+    const last = args.at(-1);
+    const ack = typeof last === 'function' ? (last as Ack) : null;
+    if (ack) args.pop();
+    const known = isClientEvent(event) ? event : null;
+
+    if (socket.data.cutOff) return; // a flooder on its way out: not even a refusal
+    const verdict = socket.data.bucket.take();
+    if (verdict !== 'pass') {
+      // Refusals queue behind the events accepted before them, so answers keep arrival order.
+      if (verdict === 'disconnect') socket.data.cutOff = true;
+      enqueue(socket, async () => {
+        if (ack) answer(ack, known, fail('rate-limited', 'Too many messages; wait a second before sending more.'));
+        if (verdict === 'disconnect') {
+          metrics.floodDisconnects.inc();
+          app.log.warn({ socket: socket.id, address: socket.handshake.address }, 'disconnected a flooding socket');
+          socket.disconnect(true);
         }
       });
+      return;
+    }
+    if (!known) {
+      // Not part of protocol v1 (a newer client, or a probe): ignored, but counted.
+      metrics.unknownEvents.inc();
+      return;
+    }
+    if (!ack) {
+      app.log.debug({ event, socket: socket.id }, 'event without acknowledgement ignored');
+      return;
+    }
+    enqueue(socket, async () => {
+      let result: Answer;
+      try {
+        result =
+          args.length === 1
+            ? await handlers[known](socket, args[0])
+            : fail('bad-request', `${known} takes exactly one payload and an acknowledgement.`);
+      } catch (error) {
+        app.log.error({ err: error, event: known }, 'handler failed');
+        result = fail('internal', 'The server could not handle this message; try again.');
+      }
+      answer(ack, known, result);
     });
+  }
+
+  /** Runs `task` after every earlier event of the socket; a failure is logged, never thrown. */
+  function enqueue(socket: IOSocket, task: () => Promise<void>): void {
+    socket.data.queue = socket.data.queue
+      .then(task)
+      .catch((error: unknown) => app.log.error({ err: error }, 'queued task failed'));
   }
 
   io.on('connection', (socket) => {
     socket.data.membership = null;
     socket.data.queue = Promise.resolve();
-    on(socket, 'join', async (payload) => {
-      const request = parseJoin(payload);
-      return request.ok ? join(socket, request.value) : request;
+    socket.data.bucket = new TokenBucket(limits);
+    socket.data.cutOff = false;
+    // A middleware that never calls next(): every inbound event comes through receive(), and no
+    // client packet can reach a socket.io listener directly.
+    socket.use((packet) => {
+      try {
+        receive(socket, packet);
+      } catch (error) {
+        app.log.error({ err: error }, 'inbound event failed');
+      }
     });
-    on(socket, 'signal', async (payload) => {
-      const signal = parseSignal(payload);
-      return signal.ok ? relay(socket, signal.value) : signal;
-    });
-    on(socket, 'ice-servers', async (payload) => {
-      const parsed = parseEmpty(payload, 'ice-servers');
-      return parsed.ok ? { ok: true, iceServers: iceServers(), ttl: 0 } : parsed;
-    });
-    on(socket, 'leave', async (payload) => {
-      const parsed = parseEmpty(payload, 'leave');
-      return parsed.ok ? leave(socket) : parsed;
-    });
-    socket.on('disconnect', () => {
-      socket.data.queue = socket.data.queue.then(() =>
-        disconnected(socket).catch((error: unknown) => app.log.error({ err: error }, 'disconnect cleanup failed')),
-      );
-    });
+    socket.on('disconnect', () => enqueue(socket, () => disconnected(socket)));
   });
 
   // Fastify waits for open connections before its onClose hooks run, and upgraded WebSockets are
-  // not among the connections it can force shut: close them first, or close() never returns.
+  // not among the connections it can force shut: close them here. First every client hears
+  // `server-shutdown`; closing the transport (not the namespace) lets socket.io-client reconnect
+  // by itself, to another node or to this one once it is back.
   app.addHook('preClose', async () => {
-    io.local.disconnectSockets(true);
+    closing = true;
+    io.local.emit('server-shutdown', {});
+    const connections = new Set([...io.sockets.sockets.values()].map((socket) => socket.conn));
+    const closed = [...connections].map(
+      (conn) =>
+        new Promise<void>((resolve) =>
+          conn.readyState === 'closed' ? resolve() : conn.once('close', () => resolve()),
+        ),
+    );
+    for (const conn of connections) conn.close(); // not discarding: what was emitted is sent first
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(closed),
+      new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_DRAIN_MS))),
+    ]);
+    clearTimeout(timer);
     io.engine.close();
   });
   app.addHook('onClose', async () => {

@@ -16,6 +16,10 @@ export const LIMITS = {
   sdpMidBytes: 64,
   ufragBytes: 256,
   maxMLineIndex: 1023,
+  /** Objects nest at most this deep in any payload (`signal` → `candidate` is two). */
+  maxDepth: 2,
+  /** Values in a whole payload, counted across every level. */
+  maxFields: 16,
 } as const;
 
 /** `join` request: take a seat in a room. */
@@ -132,6 +136,30 @@ function objectWith(value: unknown, allowed: readonly string[], what: string): F
   return value;
 }
 
+/**
+ * Refuses binary data, nesting deeper than {@link LIMITS}.maxDepth and more than maxFields values,
+ * without recursion: a payload nested 30,000 deep is refused as cheaply as a flat one.
+ */
+function checkShape(value: unknown, what: string): Fail | null {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  let fields = 0;
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    if (item instanceof ArrayBuffer || ArrayBuffer.isView(item)) {
+      return fail('bad-request', `${what} must be JSON: binary data is not accepted.`);
+    }
+    if (depth > LIMITS.maxDepth) {
+      return fail('bad-request', `${what} is nested too deeply (objects nest at most ${LIMITS.maxDepth} levels).`);
+    }
+    const values: unknown[] = Array.isArray(item) ? item : Object.values(item);
+    fields += values.length;
+    if (fields > LIMITS.maxFields) return fail('bad-request', `${what} has too many fields.`);
+    for (const child of values) stack.push([child, depth + 1]);
+  }
+  return null;
+}
+
 function isFail(value: unknown): value is Fail {
   return isPlainObject(value) && value.ok === false;
 }
@@ -145,6 +173,8 @@ function boundedString(value: unknown, maxBytes: number): value is string {
 
 /** Validates a `join` request. */
 export function parseJoin(value: unknown): Parsed<JoinRequest> {
+  const shape = checkShape(value, 'join');
+  if (shape) return shape;
   const obj = objectWith(value, ['v', 'room', 'token', 'session', 'resume'], 'join');
   if (isFail(obj)) return obj;
   if (obj.v !== PROTOCOL_VERSION) {
@@ -235,6 +265,8 @@ function parseCandidate(value: unknown): Parsed<CandidatePayload | null> {
 
 /** Validates a `signal` payload (exactly one of `description` or `candidate`). */
 export function parseSignal(value: unknown): Parsed<SignalPayload> {
+  const shape = checkShape(value, 'signal');
+  if (shape) return shape;
   const obj = objectWith(value, ['description', 'candidate'], 'signal');
   if (isFail(obj)) return obj;
   const hasDescription = obj.description !== undefined;
@@ -253,6 +285,8 @@ export function parseSignal(value: unknown): Parsed<SignalPayload> {
 /** Validates the payload of events that take none (`leave`, `ice-servers`): `{}` or nothing. */
 export function parseEmpty(value: unknown, event: string): Parsed<Record<string, never>> {
   if (value === undefined) return { ok: true, value: {} };
+  const shape = checkShape(value, event);
+  if (shape) return shape;
   const obj = objectWith(value, [], event);
   return isFail(obj) ? obj : { ok: true, value: {} };
 }

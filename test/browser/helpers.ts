@@ -7,6 +7,15 @@ declare global {
   }
 }
 
+/** What the `coturn-start` and `coturn-restart` server commands answer (web-test-runner.config.ts). */
+export interface TurnSetup {
+  /** `turn:127.0.0.1:PORT?transport=udp` of a coturn the run started. */
+  url: string;
+  port: number;
+  /** A signaling server whose JoinOk and ice-servers carry credentials for that coturn. */
+  signaling: string;
+}
+
 /** URL of the real signaling server the test run started. */
 export const SIGNALING = window.__rtcTest.signaling;
 
@@ -132,4 +141,17 @@ export async function describeCalls(): Promise<string> {
     );
   }
   return lines.join('\n');
+}
+
+/** The candidate types of the pair a connection selected, e.g. `{local: 'relay', remote: 'relay'}`. */
+export async function selectedCandidateTypes(pc: RTCPeerConnection): Promise<{ local?: string; remote?: string }> {
+  const reports = new Map<string, Record<string, unknown>>();
+  (await pc.getStats()).forEach((report: Record<string, unknown> & { id: string }) => reports.set(report.id, report));
+  const transport = [...reports.values()].find((report) => report.type === 'transport');
+  const pair = reports.get(String(transport?.selectedCandidatePairId));
+  if (!pair) return {};
+  return {
+    local: reports.get(String(pair.localCandidateId))?.candidateType as string | undefined,
+    remote: reports.get(String(pair.remoteCandidateId))?.candidateType as string | undefined,
+  };
 }

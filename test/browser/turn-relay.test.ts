@@ -1,0 +1,55 @@
+import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import { executeServerCommand } from '@web/test-runner-commands';
+import '../../src/rtc-call.js';
+import type { RtcCall } from '../../src/components/rtc-call/rtc-call.component.js';
+import {
+  expectRemoteVideoFlowing,
+  selectedCandidateTypes,
+  uniqueRoom,
+  until,
+  untilState,
+  type TurnSetup,
+} from './helpers.js';
+
+describe('<rtc-call> through a real coturn', () => {
+  afterEach(() => fixtureCleanup());
+
+  it('makes a relay-only call with credentials minted by the server, and both sides decode video', async () => {
+    const turn = await executeServerCommand<TurnSetup, undefined>('coturn-start');
+    const room = uniqueRoom('relay');
+    const wrapper = await fixture<HTMLDivElement>(html`
+      <div>
+        <rtc-call room=${room} signaling=${turn.signaling}></rtc-call>
+        <rtc-call room=${room} signaling=${turn.signaling}></rtc-call>
+      </div>
+    `);
+    const calls = [...wrapper.querySelectorAll('rtc-call')] as RtcCall[];
+    for (const call of calls) call.iceTransportPolicy = 'relay'; // no host or srflx path may be used
+    await Promise.all(calls.map((call) => call.join()));
+    await Promise.all(calls.map((call) => untilState(call, 'connected')));
+    await Promise.all(calls.map((call) => expectRemoteVideoFlowing(call)));
+
+    for (const call of calls) {
+      const pc = call.peerConnection!;
+      const { iceServers = [], iceTransportPolicy } = pc.getConfiguration();
+      expect(iceTransportPolicy).to.equal('relay');
+      // The server handed out coturn REST credentials: "<unix expiry>:<peer id>" and an HMAC.
+      const server = iceServers.find((entry) => [entry.urls].flat().includes(turn.url));
+      expect(server, 'the TURN server came from JoinOk').to.not.equal(undefined);
+      expect(server!.username).to.match(/^\d{10}:[A-Za-z0-9_-]{16}$/);
+      expect(server!.credential).to.match(/^[A-Za-z0-9+/]{27}=$/);
+      let types: { local?: string; remote?: string } = {};
+      await until(async () => {
+        types = await selectedCandidateTypes(pc);
+        return types.local !== undefined;
+      }, 'a selected candidate pair');
+      expect(types).to.deep.equal({ local: 'relay', remote: 'relay' });
+    }
+  });
+
+  it('the coturn-restart command restarts coturn on the same port (for ICE-restart tests)', async () => {
+    const before = await executeServerCommand<TurnSetup, undefined>('coturn-start');
+    const after = await executeServerCommand<TurnSetup, undefined>('coturn-restart');
+    expect(after).to.deep.equal(before);
+  });
+});
