@@ -47,6 +47,42 @@ describe('<rtc-call> through a real coturn', () => {
     }
   });
 
+  it('an ICE restart with fresh credentials recovers a relayed call whose coturn was restarted', async function () {
+    this.timeout(120_000); // ICE has to notice the loss before it can restart
+    const turn = await executeServerCommand<TurnSetup, undefined>('coturn-start');
+    const room = uniqueRoom('ice-restart');
+    const wrapper = await fixture<HTMLDivElement>(html`
+      <div>
+        <rtc-call room=${room} signaling=${turn.signaling}></rtc-call>
+        <rtc-call room=${room} signaling=${turn.signaling}></rtc-call>
+      </div>
+    `);
+    const calls = [...wrapper.querySelectorAll('rtc-call')] as RtcCall[];
+    for (const call of calls) call.iceTransportPolicy = 'relay';
+    await Promise.all(calls.map((call) => call.join()));
+    await Promise.all(calls.map((call) => untilState(call, 'connected')));
+    await Promise.all(calls.map((call) => expectRemoteVideoFlowing(call)));
+    const connections = calls.map((call) => call.peerConnection);
+    const ufrags = calls.map((call) => /a=ice-ufrag:(\S+)/.exec(call.peerConnection!.localDescription!.sdp)?.[1]);
+    const saw = calls.map(() => new Set<string>());
+    calls.forEach((call, i) => call.addEventListener('rtc-state-change', () => saw[i]!.add(call.state)));
+
+    // Every allocation is lost: the relayed path dies, ICE fails, the widget restarts it.
+    await executeServerCommand<TurnSetup, undefined>('coturn-restart');
+    await Promise.all(calls.map((call) => untilState(call, 'reconnecting', 30_000)));
+    await Promise.all(calls.map((call) => untilState(call, 'connected', 45_000)));
+    await Promise.all(calls.map((call) => expectRemoteVideoFlowing(call)));
+
+    calls.forEach((call, i) => {
+      expect(call.peerConnection, 'the same RTCPeerConnection').to.equal(connections[i]);
+      const ufrag = /a=ice-ufrag:(\S+)/.exec(call.peerConnection!.localDescription!.sdp)?.[1];
+      expect(ufrag, 'new ICE credentials: an ICE restart happened').to.not.equal(ufrags[i]);
+      expect([...saw[i]!]).to.include.members(['reconnecting', 'connected']);
+    });
+    const restarts = calls.map((call) => (JSON.parse(call.diagnostics()) as { iceRestarts: number }).iceRestarts);
+    expect(Math.max(...restarts)).to.be.greaterThan(0);
+  });
+
   it('the coturn-restart command restarts coturn on the same port (for ICE-restart tests)', async () => {
     const before = await executeServerCommand<TurnSetup, undefined>('coturn-start');
     const after = await executeServerCommand<TurnSetup, undefined>('coturn-restart');
