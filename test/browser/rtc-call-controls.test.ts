@@ -110,6 +110,43 @@ describe('<rtc-call> controls: the remote side sees each change', () => {
     }
   });
 
+  it('without a camera it joins with audio only and says so', async () => {
+    const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = (constraints) =>
+      constraints?.video ? Promise.reject(new DOMException('no camera', 'NotFoundError')) : original(constraints);
+    try {
+      const [a, b] = await connectedPair();
+      expect(a.localStream!.getVideoTracks()).to.have.length(0);
+      expect(a.localStream!.getAudioTracks()).to.have.length(1);
+      expect(a.shadowRoot!.querySelector('[part="status"]')!.textContent).to.include('audio only');
+      await until(() => b.remoteStream!.getAudioTracks().length === 1, 'the peer to receive audio');
+    } finally {
+      navigator.mediaDevices.getUserMedia = original;
+    }
+  });
+
+  it('speaks Chinese by lang attribute or page language, and any string can be replaced', async () => {
+    const zh = await fixture<RtcCall>(
+      html`<rtc-call lang="zh-CN" room=${uniqueRoom()} signaling=${SIGNALING}></rtc-call>`,
+    );
+    await until(() => zh.state === 'idle' && zh.localStream !== null, 'the preview');
+    expect(button(zh, '加入通话')).to.be.instanceOf(HTMLButtonElement);
+    const page = document.createElement('div');
+    page.lang = 'zh';
+    page.innerHTML = `<rtc-call room="${uniqueRoom()}" signaling="${SIGNALING}"></rtc-call>`;
+    document.body.append(page);
+    try {
+      const inherited = page.querySelector('rtc-call')!;
+      await inherited.updateComplete;
+      expect(button(inherited, '加入通话')).to.be.instanceOf(HTMLButtonElement);
+      inherited.strings = { 'action.join': 'Rejoindre' };
+      await inherited.updateComplete;
+      expect(button(inherited, 'Rejoindre')).to.be.instanceOf(HTMLButtonElement);
+    } finally {
+      page.remove();
+    }
+  });
+
   it('permission denied shows a readable error and a retry that works once allowed', async () => {
     const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
     navigator.mediaDevices.getUserMedia = () =>
