@@ -3,6 +3,7 @@ import { RtcErrorEvent, RtcPeerJoinEvent, RtcPeerLeaveEvent, RtcStateChangeEvent
 import type { JoinOk, PeerJoin, PeerLeave, RelayedSignal } from '../protocol/signaling.js';
 import { SignalingClient, SignalingError } from '../signaling/signaling-client.js';
 import { PeerSession } from '../webrtc/peer-session.js';
+import { mediaConstraints } from './devices-controller.js';
 import { claimSession, keepSession, releaseSession } from './session-store.js';
 import { MediaError, type UserMediaController } from './user-media-controller.js';
 
@@ -87,7 +88,7 @@ export class CallController implements ReactiveController {
     try {
       const media = this.#media.stream
         ? Promise.resolve(this.#media.stream)
-        : this.#media.acquire({ audio: true, video: true });
+        : mediaConstraints().then((constraints) => this.#media.acquire(constraints)); // remembered devices
       const [, answer] = await Promise.all([media, signaling.connect().then(() => this.#join(signaling, false))]);
       if (this.#signaling !== signaling) return; // hung up meanwhile
       this.#joined(answer);

@@ -1,4 +1,5 @@
 import type { CallState } from '../controllers/call-controller.js';
+import type { DeviceKind } from '../controllers/devices-controller.js';
 
 const init = { bubbles: true, composed: true } as const;
 
@@ -44,11 +45,23 @@ export class RtcErrorEvent extends Event {
   }
 }
 
+/** Fired when a camera, microphone or speaker was chosen, or replaced one that went away. */
+export class RtcDeviceChangeEvent extends Event {
+  readonly kind: DeviceKind;
+  readonly deviceId: string;
+  constructor(kind: DeviceKind, deviceId: string) {
+    super('rtc-device-change', init);
+    this.kind = kind;
+    this.deviceId = deviceId;
+  }
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
     'rtc-state-change': RtcStateChangeEvent;
     'rtc-peer-join': RtcPeerJoinEvent;
     'rtc-peer-leave': RtcPeerLeaveEvent;
     'rtc-error': RtcErrorEvent;
+    'rtc-device-change': RtcDeviceChangeEvent;
   }
 }

@@ -23,4 +23,12 @@ export const zhCN: Strings = {
   'error.signaling-unreachable': '无法连接通话服务器。请检查网络后重试。',
   'error.ice-failed': '无法与对方建立连接。',
   'error.unsupported-browser': '此浏览器不支持视频通话。',
+  'devices.audioinput': '麦克风',
+  'devices.videoinput': '摄像头',
+  'devices.audiooutput': '扬声器',
+  'devices.permission': '允许访问后，浏览器才会显示摄像头和麦克风的名称。',
+  'devices.allow': '允许使用摄像头和麦克风',
+  'devices.preview': '摄像头预览',
+  'devices.level': '麦克风音量',
+  'devices.no-speaker': '此浏览器无法选择扬声器，声音将从系统默认输出设备播放。',
 };

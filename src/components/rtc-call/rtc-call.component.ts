@@ -1,5 +1,6 @@
 import { LitElement, html, type PropertyValues } from 'lit';
 import { CallController, type CallError, type CallState } from '../../controllers/call-controller.js';
+import { DevicesController, type DeviceKind } from '../../controllers/devices-controller.js';
 import { UserMediaController } from '../../controllers/user-media-controller.js';
 import { stringsFor } from '../../i18n/index.js';
 import { styles } from './rtc-call.styles.js';
@@ -14,6 +15,7 @@ const SCRIPT_ORIGIN = new URL(import.meta.url).origin;
  * @fires rtc-peer-join - the other person took the second seat.
  * @fires rtc-peer-leave - `{reason}` the other person left, dropped, or reloaded.
  * @fires rtc-error - `{code, message}` for every error, fatal or not.
+ * @fires rtc-device-change - `{kind, deviceId}` a device was chosen, or replaced one that went away.
  *
  * @csspart local-video - this side's camera (muted, mirrored).
  * @csspart remote-video - the other person's video.
@@ -55,6 +57,22 @@ export class RtcCall extends LitElement {
 
   readonly #media = new UserMediaController(this);
   readonly #call = new CallController(this, this.#media);
+
+  // Devices (issue 6): camera and microphone follow the choice without renegotiation, the remote
+  // audio plays on the chosen speaker, and a device that goes away falls back to the default.
+  readonly #devices = new DevicesController(this, {
+    stream: () => this.#media.stream,
+    peerConnection: () => this.peerConnection,
+    sink: () => this.renderRoot.querySelector<HTMLVideoElement>('video.remote'),
+  });
+
+  /**
+   * Switches camera, microphone or speaker, mid-call without renegotiation (mute state carries
+   * over), and remembers the choice for the next visit. Fires `rtc-device-change`.
+   */
+  setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    return this.#devices.select(kind, deviceId);
+  }
 
   /** Current state of the call. */
   get state(): CallState {
