@@ -16,6 +16,8 @@ const config: TestRunnerConfig = {
   files: ['test/browser/**/*.test.ts', '!test/browser/**/*.prompt.test.ts'],
   nodeResolve: { browser: true, exportConditions: ['browser', 'production'] },
   concurrency: 1,
+  // One browser at a time: two of them, each with calls, starve this 2-core machine class.
+  concurrentBrowsers: 1,
   hostname: '127.0.0.1',
   testFramework: { config: { timeout: 30_000 } },
   testsFinishTimeout: 10 * 60_000,

@@ -225,7 +225,9 @@ export class DevicesController implements ReactiveController {
     } else {
       const stream = this.#options.stream?.();
       if (stream?.getTracks().some((track) => track.kind === TRACK_KIND[kind])) {
-        await switchTrack({ stream, kind, deviceId, pc: this.#options.peerConnection?.() });
+        const track = await switchTrack({ stream, kind, deviceId, pc: this.#options.peerConnection?.() });
+        // Released meanwhile (hang-up, element removed): the new track must not keep the camera on.
+        if (this.#options.stream?.() !== stream) track.stop();
       }
     }
     this.#host.requestUpdate();

@@ -55,6 +55,7 @@ export class PreviewController implements ReactiveController {
         this.error = null;
         this.#stopOwn();
         this.own = stream;
+        if (!this.#observer) this.#stopOwn(); // the host left the page meanwhile
         return stream;
       } catch (error) {
         this.error = toMediaError(error);
