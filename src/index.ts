@@ -3,18 +3,12 @@ export { RtcDevicePicker, type DeviceCall } from './components/rtc-device-picker
 export { CallController, type CallError, type CallErrorCode, type CallState } from './controllers/call-controller.js';
 export { UserMediaController, MediaError, type MediaErrorCode } from './controllers/user-media-controller.js';
 export {
-  DEVICE_KINDS,
   DevicesController,
-  canChooseSpeaker,
-  findDevice,
   mediaConstraints,
-  rememberDevice,
-  rememberedDevice,
   type DeviceChoice,
   type DeviceKind,
   type DevicesOptions,
 } from './controllers/devices-controller.js';
-export { PreviewController, type PreviewOptions } from './controllers/preview-controller.js';
 export {
   RtcDeviceChangeEvent,
   RtcErrorEvent,

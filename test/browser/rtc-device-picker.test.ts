@@ -145,6 +145,32 @@ describe('<rtc-device-picker>', () => {
     expect(picker.shadowRoot!.querySelector('[part="allow"]') === null).to.equal(true);
   });
 
+  it('shows only the kinds it is given', async () => {
+    const picker = await fixture<RtcDevicePicker>(html`<rtc-device-picker kinds="audiooutput"></rtc-device-picker>`);
+    await until(() => options(picker, 'audiooutput').length === 3, 'the speakers to be listed');
+    expect([...picker.shadowRoot!.querySelectorAll('select')].map((s) => s.name)).to.deep.equal(['audiooutput']);
+    expect(picker.shadowRoot!.querySelector('video, meter') === null, 'no preview, no meter').to.equal(true);
+    expect(picker.previewStream?.id ?? null).to.equal(null); // no microphone opened for a speaker list
+  });
+
+  it("binds to the call whose shadow root it sits in, and previews the call's own stream", async () => {
+    const call = await fixture<RtcCall>(
+      html`<rtc-call room=${uniqueRoom('embedded')} signaling=${SIGNALING}></rtc-call>`,
+    );
+    const picker = document.createElement('rtc-device-picker');
+    call.shadowRoot!.append(picker); // as the settings panel of <rtc-call> will hold it
+    await call.join();
+    expect(call.state).to.equal('waiting');
+    await listed(picker);
+    await until(() => picker.previewStream?.id === call.localStream!.id, "the preview to show the call's stream");
+    const camera = byLabel((await fakeDevices()).videoinput, 'fake_device_2');
+    const changed = nextDeviceChange(call);
+    choose(picker, 'videoinput', camera.deviceId);
+    expect(await changed).to.deep.equal({ kind: 'videoinput', deviceId: camera.deviceId });
+    expect(call.localStream!.getVideoTracks()[0]!.getSettings().deviceId).to.equal(camera.deviceId);
+    await call.hangup();
+  });
+
   it('speaks the language it is given', async () => {
     const picker = await fixture<RtcDevicePicker>(html`<rtc-device-picker lang="zh-CN"></rtc-device-picker>`);
     await listed(picker);

@@ -63,7 +63,10 @@ export class RtcDevicePicker extends LitElement {
 
   readonly #preview: PreviewController = new PreviewController(this, {
     borrowed: () => this.#bound?.localStream ?? null,
-    mayOpen: () => !this.#devices.needsPermission && this.#devices.devices.length > 0,
+    mayOpen: () =>
+      !this.#devices.needsPermission &&
+      this.#devices.devices.length > 0 &&
+      this.#kinds().some((kind) => kind !== 'audiooutput'), // a speaker list alone needs no preview
     constraints: () => {
       const kinds = this.#kinds();
       return mediaConstraints({
