@@ -107,7 +107,7 @@ export class RtcDevicePicker extends LitElement {
     for (const select of this.renderRoot.querySelectorAll('select')) {
       select.value = this.#devices.active(select.name as DeviceKind, this.#bound?.localStream ?? this.#preview.own);
     }
-    // Names may be readable only while a stream is live: list again when one appears.
+    // A stream appearing means camera and microphone were just allowed: the names are readable now.
     const shown = this.#preview.stream;
     if (shown !== this.#shownStream) {
       this.#shownStream = shown;
@@ -147,7 +147,7 @@ export class RtcDevicePicker extends LitElement {
     } catch {
       return; // shown from #preview.error
     }
-    await this.#devices.refresh(); // while the stream is live, so the names are readable
+    await this.#devices.refresh(); // access allowed: the names are readable now
     await this.updateComplete;
     this.renderRoot.querySelector('select')?.focus(); // the button is gone: keep keyboard users in place
   }
