@@ -4,7 +4,8 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import type { TestRunnerConfig, TestRunnerPlugin } from '@web/test-runner';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './server/app.js';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from './test/browser/chromium.js';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, PROMPT_CHROMIUM_FLAGS } from './test/browser/chromium.js';
+import { mediaPermissionPlugin } from './test/browser/media-permission-plugin.js';
 import type { TurnSetup } from './test/browser/helpers.js';
 import { startCoturn, type Coturn } from './test/support/coturn.js';
 
@@ -67,9 +68,11 @@ const coturnCommands: TestRunnerPlugin = {
 };
 
 const config: TestRunnerConfig = {
-  files: ['test/browser/**/*.test.ts'],
+  files: ['test/browser/**/*.test.ts', '!test/browser/**/*.prompt.test.ts'],
   nodeResolve: { browser: true, exportConditions: ['browser', 'production'] },
   concurrency: 1,
+  // One browser at a time: two of them, each with calls, starve this 2-core machine class.
+  concurrentBrowsers: 1,
   hostname: '127.0.0.1',
   testFramework: { config: { timeout: 30_000 } },
   testsFinishTimeout: 10 * 60_000,
@@ -77,6 +80,18 @@ const config: TestRunnerConfig = {
     chromeLauncher({
       launchOptions: { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS },
     }),
+  ],
+  groups: [
+    {
+      // A browser that has not been granted camera and microphone yet (see PROMPT_CHROMIUM_FLAGS).
+      name: 'permission-prompt',
+      files: 'test/browser/**/*.prompt.test.ts',
+      browsers: [
+        chromeLauncher({
+          launchOptions: { executablePath: CHROMIUM_PATH, headless: true, args: PROMPT_CHROMIUM_FLAGS },
+        }),
+      ],
+    },
   ],
   testRunnerHtml: (testFramework) => `<!doctype html>
     <html lang="en">
@@ -86,6 +101,7 @@ const config: TestRunnerConfig = {
       </body>
     </html>`,
   plugins: [
+    mediaPermissionPlugin(),
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }),
     coturnCommands,
     {

@@ -1,4 +1,6 @@
 import { RtcCall } from './components/rtc-call/rtc-call.component.js';
+// The call's settings panel embeds the device picker.
+import './rtc-device-picker.js';
 
 export { RtcCall };
 

@@ -15,6 +15,7 @@ import { SignalingClient, SignalingError } from '../signaling/signaling-client.j
 import { ChatChannel, ChatError, sessionChatStorage, type ChatMessage } from '../webrtc/chat-channel.js';
 import { PeerSession } from '../webrtc/peer-session.js';
 import { sampleStats, type CallStats, type StatsSample } from '../webrtc/stats.js';
+import { mediaConstraints } from './devices-controller.js';
 import { claimSession, keepSession, releaseSession } from './session-store.js';
 import { MediaError, type UserMediaController } from './user-media-controller.js';
 
@@ -126,7 +127,7 @@ export class CallController implements ReactiveController {
   async preview(): Promise<void> {
     if (this.state !== 'idle' || this.#media.stream) return;
     try {
-      await this.#media.acquireAvailable(this.#host.audioOnly);
+      await this.#media.acquireAvailable(await mediaConstraints({ video: !this.#host.audioOnly }));
       this.#applyEnabled();
     } catch (error) {
       if (this.state === 'idle') this.#fail(error);
@@ -150,7 +151,9 @@ export class CallController implements ReactiveController {
     try {
       const media = this.#media.stream
         ? Promise.resolve(this.#media.stream)
-        : this.#media.acquireAvailable(this.#host.audioOnly);
+        : mediaConstraints({ video: !this.#host.audioOnly }).then((preferred) =>
+            this.#media.acquireAvailable(preferred),
+          ); // remembered devices first, then what there is
       const [, answer] = await Promise.all([media, signaling.connect().then(() => this.#join(signaling, false))]);
       if (this.#signaling !== signaling) return; // hung up meanwhile
       this.#applyEnabled();

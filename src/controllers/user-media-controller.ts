@@ -64,14 +64,13 @@ export class UserMediaController implements ReactiveController {
   }
 
   /**
-   * Acquires what the machine has: camera and microphone, else microphone only (no camera → an
-   * audio call), else nothing (no devices → join to receive and chat: resolves null). Permission
-   * and busy-device errors are not fallen back from: they reject.
+   * Acquires what the machine has of `preferred`: camera and microphone, else microphone only (no
+   * camera → an audio call), else camera only, else nothing (no devices → join to receive and chat:
+   * resolves null). Permission and busy-device errors are not fallen back from: they reject.
    */
-  async acquireAvailable(audioOnly: boolean): Promise<MediaStream | null> {
-    const attempts: MediaStreamConstraints[] = audioOnly
-      ? [{ audio: true }]
-      : [{ audio: true, video: true }, { audio: true }, { video: true }];
+  async acquireAvailable(preferred: MediaStreamConstraints): Promise<MediaStream | null> {
+    const { audio, video } = preferred;
+    const attempts = [{ audio, video }, { audio }, { video }].filter((c) => c.audio || c.video);
     for (const constraints of attempts) {
       try {
         return await this.acquire(constraints);

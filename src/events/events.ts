@@ -1,6 +1,7 @@
 import type { CallState } from '../controllers/call-controller.js';
 import type { ChatMessage } from '../webrtc/chat-channel.js';
 import type { CallStats } from '../webrtc/stats.js';
+import type { DeviceKind } from '../controllers/devices-controller.js';
 
 const init = { bubbles: true, composed: true } as const;
 
@@ -90,6 +91,17 @@ export class RtcStatsEvent extends Event {
   }
 }
 
+/** Fired when a camera, microphone or speaker was chosen, or replaced one that went away. */
+export class RtcDeviceChangeEvent extends Event {
+  readonly kind: DeviceKind;
+  readonly deviceId: string;
+  constructor(kind: DeviceKind, deviceId: string) {
+    super('rtc-device-change', init);
+    this.kind = kind;
+    this.deviceId = deviceId;
+  }
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
     'rtc-state-change': RtcStateChangeEvent;
@@ -99,5 +111,6 @@ declare global {
     'rtc-media-change': RtcMediaChangeEvent;
     'rtc-stats': RtcStatsEvent;
     'rtc-message': RtcMessageEvent;
+    'rtc-device-change': RtcDeviceChangeEvent;
   }
 }

@@ -14,6 +14,7 @@ export const en = {
   'action.mic': 'Microphone',
   'action.camera': 'Camera',
   'action.screen': 'Share screen',
+  'action.settings': 'Settings',
   'action.diagnostics': 'Copy diagnostics',
   'controls.label': 'Call controls',
   'notice.copied': 'Diagnostics copied to the clipboard.',
@@ -53,6 +54,14 @@ export const en = {
   'error.signaling-unreachable': 'Could not reach the call server. Check your connection and try again.',
   'error.ice-failed': 'Could not connect to the other person.',
   'error.unsupported-browser': 'This browser cannot make video calls.',
+  'devices.audioinput': 'Microphone',
+  'devices.videoinput': 'Camera',
+  'devices.audiooutput': 'Speaker',
+  'devices.permission': 'The browser shows the names of your camera and microphone once you allow access.',
+  'devices.allow': 'Allow camera and microphone',
+  'devices.preview': 'Camera preview',
+  'devices.level': 'Microphone level',
+  'devices.no-speaker': 'This browser cannot choose a speaker; sound plays on the system default output.',
 };
 
 /** A set of widget strings: every key of {@link en}. */

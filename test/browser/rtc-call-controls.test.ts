@@ -147,6 +147,31 @@ describe('<rtc-call> controls: the remote side sees each change', () => {
     }
   });
 
+  it('the settings panel embeds a device picker bound to the call that switches the camera mid-call', async () => {
+    const [a, b] = await connectedPair();
+    button(a, 'Settings').click();
+    await a.updateComplete;
+    const picker = a.shadowRoot!.querySelector('rtc-device-picker')!;
+    expect(picker.call === a, 'the picker is bound to its call').to.equal(true);
+    const select = await new Promise<HTMLSelectElement>((resolve) => {
+      const poll = (): void => {
+        const found = picker.shadowRoot?.querySelector<HTMLSelectElement>('select[part="videoinput"]');
+        if (found && found.options.length >= 2) resolve(found);
+        else setTimeout(poll, 50);
+      };
+      poll();
+    });
+    const option = [...select.options].find((o) => o.textContent!.includes('fake_device_2'))!;
+    const sender = a.peerConnection!.getSenders().find((s) => s.track?.kind === 'video')!;
+    const changed = nextEvent(a, 'rtc-device-change');
+    select.value = option.value;
+    select.dispatchEvent(new Event('change', { bubbles: true }));
+    expect((await changed).kind).to.equal('videoinput');
+    expect(sender.track!.getSettings().deviceId).to.equal(option.value);
+    await expectRemoteVideoFlowing(b);
+    await expect(a).shadowDom.to.be.accessible();
+  });
+
   it('permission denied shows a readable error and a retry that works once allowed', async () => {
     const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
     navigator.mediaDevices.getUserMedia = () =>

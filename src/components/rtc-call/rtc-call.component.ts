@@ -1,5 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { CallController, type CallError, type CallState } from '../../controllers/call-controller.js';
+import { DevicesController, type DeviceKind } from '../../controllers/devices-controller.js';
 import { hasResumableSession } from '../../controllers/session-store.js';
 import { UserMediaController } from '../../controllers/user-media-controller.js';
 import type { MediaState } from '../../events/events.js';
@@ -21,6 +22,7 @@ const SCRIPT_ORIGIN = new URL(import.meta.url).origin;
  * @fires rtc-stats - `{rtt, bitrateIn, bitrateOut, lossIn, candidateType}` every 2 s while connected.
  * @fires rtc-message - `{message}` a chat message from the peer.
  * @fires rtc-error - `{code, message}` for every error, fatal or not.
+ * @fires rtc-device-change - `{kind, deviceId}` a device was chosen, or replaced one that went away.
  *
  * @csspart local-video - this side's camera (muted, mirrored).
  * @csspart remote-video - the other person's video.
@@ -53,6 +55,7 @@ export class RtcCall extends LitElement {
     iceTransportPolicy: { attribute: false },
     notice: { state: true },
     chatOpen: { state: true },
+    settingsOpen: { state: true },
     chatError: { state: true },
   };
 
@@ -80,6 +83,8 @@ export class RtcCall extends LitElement {
   protected notice = '';
   /** Whether the chat panel is shown. */
   protected chatOpen = false;
+  /** Whether the device settings (an embedded `<rtc-device-picker>`) are shown. */
+  protected settingsOpen = false;
   /** Why the last message could not be sent, shown under the input. */
   protected chatError = '';
 
@@ -88,6 +93,22 @@ export class RtcCall extends LitElement {
   #started = false;
   #unread = 0;
   #stickToBottom = true;
+
+  // Devices (issue 6): camera and microphone follow the choice without renegotiation, the remote
+  // audio plays on the chosen speaker, and a device that goes away falls back to the default.
+  readonly #devices = new DevicesController(this, {
+    stream: () => this.#media.stream,
+    peerConnection: () => this.peerConnection,
+    sink: () => this.renderRoot.querySelector<HTMLVideoElement>('video.remote'),
+  });
+
+  /**
+   * Switches camera, microphone or speaker, mid-call without renegotiation (mute state carries
+   * over), and remembers the choice for the next visit. Fires `rtc-device-change`.
+   */
+  setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    return this.#devices.select(kind, deviceId);
+  }
 
   /** Current state of the call. */
   get state(): CallState {
@@ -221,8 +242,12 @@ export class RtcCall extends LitElement {
     if (video && video.srcObject !== stream) video.srcObject = stream;
   }
 
+  #lang(): string {
+    return this.lang || this.closest('[lang]')?.getAttribute('lang') || navigator.language;
+  }
+
   #strings(): Strings {
-    return stringsFor(this.lang || this.closest('[lang]')?.getAttribute('lang') || navigator.language, this.strings);
+    return stringsFor(this.#lang(), this.strings);
   }
 
   async #copyDiagnostics(t: Strings): Promise<void> {
@@ -315,6 +340,10 @@ export class RtcCall extends LitElement {
     </section>`;
   }
 
+  #settingsToggle(t: Strings) {
+    return this.#toggle(t['action.settings'], this.settingsOpen, () => (this.settingsOpen = !this.settingsOpen), false);
+  }
+
   #statusText(t: Strings): string {
     const error = this.#call.error;
     if (error) return t[`error.${error.code}`];
@@ -344,7 +373,8 @@ export class RtcCall extends LitElement {
   #controls(t: Strings, state: CallState) {
     if (state === 'idle' || state === 'ended' || state === 'failed') {
       const label = state === 'failed' ? t['action.retry'] : t['action.join'];
-      return html`<button type="button" class="join" @click=${() => this.join()}>${label}</button>`;
+      return html`<button type="button" class="join" @click=${() => this.join()}>${label}</button>
+        ${this.#settingsToggle(t)}`;
     }
     const local = this.#media.stream;
     const hasAudio = !!local?.getAudioTracks().length;
@@ -371,6 +401,7 @@ export class RtcCall extends LitElement {
               false,
             )
       }
+      ${this.#settingsToggle(t)}
       <button type="button" @click=${() => this.#copyDiagnostics(t)}>${t['action.diagnostics']}</button>
       <button type="button" class="hangup" @click=${() => this.hangup()}>${t['action.hangup']}</button>
     `;
@@ -420,6 +451,11 @@ export class RtcCall extends LitElement {
         <div class="controls" part="controls" role="group" aria-label=${t['controls.label']}>
           ${this.#controls(t, state)}
         </div>
+        ${
+          this.settingsOpen
+            ? html`<rtc-device-picker class="settings" .call=${this} lang=${this.#lang()}></rtc-device-picker>`
+            : nothing
+        }
         ${this.chatOpen && !this.noChat && !prejoin ? this.#chat(t) : nothing}
         <div class="sr-only" role="status" aria-live="polite">${this.notice}</div>
       </div>
