@@ -162,6 +162,7 @@ describe('<rtc-device-picker>', () => {
     await call.join();
     expect(call.state).to.equal('waiting');
     await listed(picker);
+    picker.scrollIntoView(); // it previews only while on screen, below the call's own controls
     await until(() => picker.previewStream?.id === call.localStream!.id, "the preview to show the call's stream");
     const camera = byLabel((await fakeDevices()).videoinput, 'fake_device_2');
     const changed = nextDeviceChange(call);
