@@ -86,6 +86,11 @@ export function originAllowed(allowed: '*' | string[], origin: string | undefine
   }
 }
 
+/** Whether `socket` still holds its session's seat (a reload or reconnect may have taken it back). */
+function ownsSeat(occupants: readonly Seat[], membership: { session: string }, socket: { id: string }): boolean {
+  return occupants.some((seat) => seat.session === membership.session && seat.socketId === socket.id);
+}
+
 /**
  * Relays protocol v1 between the two seats of each room (DESIGN.md §2). Not encapsulated: the
  * socket.io server it creates is `app.io` for the whole application (metrics, shutdown, tests).
@@ -208,7 +213,11 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
   async function relay(socket: IOSocket, payload: SignalPayload): Promise<Ok | Fail> {
     const membership = socket.data.membership;
     if (!membership) return fail('not-joined', 'Join a room before sending signals.');
-    const others = (await seats.occupants(membership.room)).filter((seat) => seat.session !== membership.session);
+    const occupants = await seats.occupants(membership.room);
+    if (!ownsSeat(occupants, membership, socket)) {
+      return fail('not-joined', 'This seat was taken over by a newer connection of the same session.');
+    }
+    const others = occupants.filter((seat) => seat.session !== membership.session);
     // Rebuilt from validated fields: nothing the client added travels on.
     const event =
       'description' in payload
@@ -230,7 +239,10 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
   async function leave(socket: IOSocket): Promise<Ok> {
     const membership = socket.data.membership;
     socket.data.membership = null;
-    if (membership) await freeSeat(membership, 'left');
+    // A stale socket's late `leave` must not free the seat a newer socket of the session took back.
+    if (membership && ownsSeat(await seats.occupants(membership.room), membership, socket)) {
+      await freeSeat(membership, 'left');
+    }
     return { ok: true };
   }
 

@@ -59,6 +59,8 @@ const RESTART_CHECK_MS = 8000;
 /** How long the connection may stay broken before the call fails with `ice-failed`. */
 const GIVE_UP_MS = 90_000;
 const STATS_INTERVAL_MS = 2000;
+/** How soon a rejoin that failed (signaling still unsettled) is tried again. */
+const REJOIN_RETRY_MS = 2000;
 const FATAL_SIGNALING = new Set(['room-full', 'unauthorized', 'invalid-room', 'signaling-unreachable']);
 
 /**
@@ -205,9 +207,13 @@ export class CallController implements ReactiveController {
       throw error;
     }
     const [track] = screen.getVideoTracks();
-    if (!track) return;
+    if (!track || this.screenStream || !this.#signaling) {
+      // Nothing to share, a second share won the race, or the call ended while the picker was open.
+      for (const t of screen.getTracks()) t.stop();
+      return;
+    }
     this.screenStream = screen;
-    track.addEventListener('ended', () => void this.stopScreenShare());
+    track.addEventListener('ended', () => this.stopScreenShare().catch((error: unknown) => this.#report(error)));
     await this.peer?.setLocalTrack('video', track, screen);
     this.#mediaChanged();
   }
@@ -283,6 +289,8 @@ export class CallController implements ReactiveController {
       ...(this.#session ? { session: this.#session } : {}),
       ...(resume ? { resume: true } : {}),
     });
+    // Hung up (or removed) while the answer was on its way: keep nothing of it.
+    if (this.#signaling !== signaling) throw new SignalingError('signaling-unreachable', 'The call was left.');
     keepSession(room, answer.session, this.#session);
     this.#session = answer.session;
     this.#sessionRoom = room;
@@ -348,21 +356,34 @@ export class CallController implements ReactiveController {
 
   /** After a socket reconnect: take the seat back, keeping the peer connection. */
   async #rejoin(signaling: SignalingClient): Promise<void> {
+    let answer: JoinOk;
     try {
-      const answer = await this.#join(signaling, true);
+      answer = await this.#join(signaling, true);
+    } catch (error) {
+      // Signaling trouble never ends a call: media flows peer to peer. Try again while connected.
       if (this.#signaling !== signaling) return;
-      this.#iceServers = answer.iceServers;
-      const [peer] = answer.peers;
-      if (!peer) {
+      this.#report(error);
+      setTimeout(() => {
+        if (this.#signaling === signaling && signaling.connected) void this.#rejoin(signaling);
+      }, REJOIN_RETRY_MS);
+      return;
+    }
+    if (this.#signaling !== signaling) return;
+    this.#iceServers = answer.iceServers;
+    const [peer] = answer.peers;
+    const live = this.peer && !['closed', 'failed'].includes(this.peer.pc.connectionState);
+    if (!peer) {
+      // A restarted server (or another node) has not seen the peer rejoin yet: keep a live
+      // connection; its peer-join {resumed} or peer-leave will follow.
+      if (!live) {
         this.#closePeer();
         this.#setState('waiting');
-      } else if (peer !== this.#peerId || !this.peer) {
-        this.#startPeer(peer, answer.polite, true);
-      } else if (this.peer.pc.connectionState !== 'connected') {
-        void this.#restartIce(this.peer); // candidates trickled while we were away are lost
       }
-    } catch (error) {
-      if (this.#signaling === signaling) this.#fail(error);
+    } else if (peer !== this.#peerId || !this.peer) {
+      this.#startPeer(peer, answer.polite, true);
+    } else if (this.peer.pc.connectionState !== 'connected') {
+      this.peer.resendOffer(); // an offer sent while we were away was lost
+      void this.#restartIce(this.peer); // so were the candidates trickled meanwhile
     }
   }
 

@@ -40,6 +40,8 @@ export class UserMediaController implements ReactiveController {
   /** The current local stream, or null. */
   stream: MediaStream | null = null;
   readonly #host: ReactiveControllerHost;
+  #generation = 0;
+  #inflight: Promise<MediaStream | null> | null = null;
 
   constructor(host: ReactiveControllerHost) {
     this.#host = host;
@@ -51,13 +53,19 @@ export class UserMediaController implements ReactiveController {
     if (!navigator.mediaDevices?.getUserMedia) {
       throw new MediaError('unsupported-browser', 'navigator.mediaDevices.getUserMedia is not available.');
     }
+    const generation = this.#generation;
     let stream: MediaStream;
     try {
       stream = await navigator.mediaDevices.getUserMedia(constraints);
     } catch (error) {
       throw toMediaError(error);
     }
-    this.stop();
+    if (generation !== this.#generation) {
+      // stop() ran while the browser was asking or starting the camera: the light must go off.
+      for (const track of stream.getTracks()) track.stop();
+      throw new MediaError('device-in-use', 'Media was released while it was being acquired.');
+    }
+    this.#release();
     this.stream = stream;
     this.#host.requestUpdate();
     return stream;
@@ -66,9 +74,15 @@ export class UserMediaController implements ReactiveController {
   /**
    * Acquires what the machine has of `preferred`: camera and microphone, else microphone only (no
    * camera → an audio call), else camera only, else nothing (no devices → join to receive and chat:
-   * resolves null). Permission and busy-device errors are not fallen back from: they reject.
+   * resolves null). Permission and busy-device errors are not fallen back from: they reject. A
+   * second call while one is under way shares it (preview and Join pressed at once).
    */
-  async acquireAvailable(preferred: MediaStreamConstraints): Promise<MediaStream | null> {
+  acquireAvailable(preferred: MediaStreamConstraints): Promise<MediaStream | null> {
+    this.#inflight ??= this.#acquireAvailable(preferred).finally(() => (this.#inflight = null));
+    return this.#inflight;
+  }
+
+  async #acquireAvailable(preferred: MediaStreamConstraints): Promise<MediaStream | null> {
     const { audio, video } = preferred;
     const attempts = [{ audio, video }, { audio }, { video }].filter((c) => c.audio || c.video);
     for (const constraints of attempts) {
@@ -78,12 +92,17 @@ export class UserMediaController implements ReactiveController {
         if (!(error instanceof MediaError) || error.code !== 'device-not-found') throw error;
       }
     }
-    this.stop();
+    this.#release();
     return null;
   }
 
-  /** Stops every local track. */
+  /** Stops every local track, including those of an acquisition still under way. */
   stop(): void {
+    this.#generation += 1;
+    this.#release();
+  }
+
+  #release(): void {
     for (const track of this.stream?.getTracks() ?? []) track.stop();
     if (this.stream) {
       this.stream = null;

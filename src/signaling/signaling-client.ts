@@ -43,6 +43,8 @@ export class SignalingClient {
   readonly #socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   readonly #ackTimeoutMs: number;
   readonly #connectAttempts: number;
+  #closed = false;
+  #abortConnect: (() => void) | null = null;
 
   constructor(url: string, options: SignalingClientOptions = {}) {
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
@@ -54,16 +56,6 @@ export class SignalingClient {
       reconnectionDelay: 250,
       reconnectionDelayMax: 4000,
     });
-    // socket.io-client does not reconnect after the server closed the socket on purpose. After
-    // `server-shutdown` (a restart or deploy) it should: another node, or this one, will be back.
-    // Any other server-side close (a newer tab took this session's seat) stays closed.
-    let shuttingDown = false;
-    this.#socket.on('server-shutdown', () => (shuttingDown = true));
-    this.#socket.on('disconnect', (reason) => {
-      if (reason !== 'io server disconnect' || !shuttingDown) return;
-      shuttingDown = false;
-      setTimeout(() => this.#socket.connect(), 200 + Math.random() * 800);
-    });
   }
 
   /** Whether the socket is connected now. */
@@ -74,12 +66,18 @@ export class SignalingClient {
   /** Connects; rejects with `signaling-unreachable` after the configured number of attempts. */
   connect(): Promise<void> {
     const socket = this.#socket;
+    if (this.#closed) return Promise.reject(new SignalingError('signaling-unreachable', 'The connection was closed.'));
     if (socket.connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
       let failures = 0;
       const done = (): void => {
         socket.off('connect', onConnect);
         socket.off('connect_error', onError);
+        this.#abortConnect = null;
+      };
+      this.#abortConnect = () => {
+        done();
+        reject(new SignalingError('signaling-unreachable', 'The connection was closed.'));
       };
       const onConnect = (): void => {
         done();
@@ -136,6 +134,8 @@ export class SignalingClient {
 
   /** Disconnects for good. */
   close(): void {
+    this.#closed = true;
+    this.#abortConnect?.();
     this.#socket.removeAllListeners();
     this.#socket.disconnect();
   }

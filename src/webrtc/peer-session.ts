@@ -104,6 +104,14 @@ export class PeerSession extends EventTarget {
     return this.#inbox;
   }
 
+  /** Sends the pending local offer again (it may have been lost while signaling was away). */
+  resendOffer(): void {
+    const offer = this.pc.localDescription;
+    if (!this.#closed && this.pc.signalingState === 'have-local-offer' && offer) {
+      this.#send({ description: descriptionPayload(offer) });
+    }
+  }
+
   /** Restarts ICE (new candidates, same media); `rtcConfiguration` may carry fresh TURN credentials. */
   restartIce(rtcConfiguration?: RTCConfiguration): void {
     if (this.#closed) return;

@@ -17,6 +17,7 @@ import {
 } from './helpers.js';
 
 describe('<rtc-call> controls: the remote side sees each change', () => {
+  beforeEach(() => localStorage.clear()); // no remembered devices from other tests
   afterEach(() => {
     cleanup();
     fixtureCleanup();
@@ -163,6 +164,7 @@ describe('<rtc-call> controls: the remote side sees each change', () => {
     });
     const option = [...select.options].find((o) => o.textContent!.includes('fake_device_2'))!;
     const sender = a.peerConnection!.getSenders().find((s) => s.track?.kind === 'video')!;
+    expect(sender.track!.getSettings().deviceId).to.not.equal(option.value, 'starts on another camera');
     const changed = nextEvent(a, 'rtc-device-change');
     select.value = option.value;
     select.dispatchEvent(new Event('change', { bubbles: true }));

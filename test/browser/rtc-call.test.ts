@@ -33,11 +33,15 @@ describe('<rtc-call>: a call between two elements through the real server', () =
     const [a, b] = await twoCalls(uniqueRoom());
     await Promise.all([untilState(a, 'connected'), untilState(b, 'connected')]);
     const tracks = a.localStream!.getTracks();
+    const left = new Promise<string>((resolve) =>
+      b.addEventListener('rtc-peer-leave', (e) => resolve(e.reason), { once: true }),
+    );
     const waiting = untilState(b, 'waiting');
     await a.hangup();
     expect(a.state).to.equal('ended');
     expect(a.endReason).to.equal('hangup');
     expect(tracks.every((track) => track.readyState === 'ended')).to.equal(true);
+    expect(await left).to.equal('left', 'the seat was freed by leave, not by the grace period');
     await waiting;
   });
 
@@ -46,11 +50,15 @@ describe('<rtc-call>: a call between two elements through the real server', () =
     await Promise.all([untilState(a, 'connected'), untilState(b, 'connected')]);
     const tracks = a.localStream!.getTracks();
     const pc = a.peerConnection!;
+    const left = new Promise<string>((resolve) =>
+      b.addEventListener('rtc-peer-leave', (e) => resolve(e.reason), { once: true }),
+    );
     const waiting = untilState(b, 'waiting');
     a.remove();
     expect(tracks.length).to.be.greaterThan(0);
     expect(tracks.every((track) => track.readyState === 'ended')).to.equal(true);
     expect(pc.connectionState).to.equal('closed');
+    expect(await left).to.equal('left');
     await waiting;
   });
 

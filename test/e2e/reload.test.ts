@@ -22,7 +22,18 @@ test('the demo page: two people join a room; one reloads mid-call and the call c
     return true;
   });
   assert.ok(firstPc);
+  const replaced = a.evaluate(
+    () =>
+      new Promise<string>((resolve) =>
+        document
+          .querySelector('rtc-call')!
+          .addEventListener('rtc-peer-leave', (e) => resolve((e as unknown as { reason: string }).reason), {
+            once: true,
+          }),
+      ),
+  );
   await b.reload();
+  assert.equal(await replaced, 'replaced', 'the staying side hears the reload as a replaced seat');
   // The reloaded tab takes its seat back by itself (its session is in sessionStorage): no Join click.
   await Promise.all([waitForState(b, 'connected', 5000), waitForState(a, 'connected', 5000)]);
   const renegotiated = await a.evaluate(() => {
