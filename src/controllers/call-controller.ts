@@ -71,7 +71,7 @@ const FATAL_SIGNALING = new Set(['room-full', 'unauthorized', 'invalid-room', 's
 export class CallController implements ReactiveController {
   state: CallState = 'idle';
   error: CallError | null = null;
-  endReason: 'hangup' | 'timeout' | null = null;
+  endReason: 'hangup' | 'timeout' | 'replaced' | null = null;
   /** The current peer connection wrapper, while a peer is present. */
   peer: PeerSession | null = null;
   /** What the peer last said it sends, or null before it said anything. */
@@ -168,7 +168,7 @@ export class CallController implements ReactiveController {
   }
 
   /** Leaves the call for good: frees the seat, closes the connection, stops the camera. */
-  async hangup(reason: 'hangup' | 'timeout' = 'hangup'): Promise<void> {
+  async hangup(reason: 'hangup' | 'timeout' | 'replaced' = 'hangup'): Promise<void> {
     if (this.state === 'ended') return;
     const signaling = this.#signaling;
     this.#teardown();
@@ -351,6 +351,11 @@ export class CallController implements ReactiveController {
       signaling.onConnection('connect', () => {
         if (this.#ready) void this.#rejoin(signaling);
       }),
+      signaling.onConnection('disconnect', (reason) => {
+        // The server closed this socket on purpose: another tab of this session (a duplicated
+        // tab copies sessionStorage) took the seat. The call goes on there, not here.
+        if (reason === 'io server disconnect') void this.hangup('replaced');
+      }),
     );
   }
 
@@ -388,8 +393,10 @@ export class CallController implements ReactiveController {
   }
 
   #onPeerJoin(event: PeerJoin): void {
-    const alive = this.peer && this.peer.pc.connectionState !== 'closed' && this.peer.pc.connectionState !== 'failed';
-    if (event.resumed && event.peer === this.#peerId && alive) return; // a signaling blip: media never stopped
+    // A signaling blip of a peer we were talking to: media never stopped. A connection that never
+    // came up (its offer went to a seat that was away) is made anew instead.
+    const established = this.peer && ['connected', 'disconnected'].includes(this.peer.pc.connectionState);
+    if (event.resumed && event.peer === this.#peerId && established) return;
     this.#startPeer(event.peer, event.polite, false);
     this.#host.dispatchEvent(new RtcPeerJoinEvent(event.peer));
   }

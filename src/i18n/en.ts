@@ -7,6 +7,7 @@ export const en = {
   'state.connected': 'Connected',
   'state.reconnecting': 'Connection lost, reconnecting…',
   'state.ended': 'Call ended',
+  'state.replaced': 'The call continues in another tab.',
   'state.failed': 'Call failed',
   'action.join': 'Join call',
   'action.retry': 'Try again',

@@ -9,6 +9,7 @@ export const zhCN: Strings = {
   'state.connected': '已连接',
   'state.reconnecting': '连接中断，正在重新连接…',
   'state.ended': '通话已结束',
+  'state.replaced': '通话已在另一个标签页中继续。',
   'state.failed': '通话失败',
   'action.join': '加入通话',
   'action.retry': '重试',

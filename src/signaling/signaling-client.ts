@@ -126,8 +126,12 @@ export class SignalingClient {
     return () => socket.off(event, untyped);
   }
 
-  /** Listens to the socket's own life: `connect` (also after a reconnect) and `disconnect`. */
-  onConnection(event: 'connect' | 'disconnect', listener: () => void): () => void {
+  /**
+   * Listens to the socket's own life: `connect` (also after a reconnect) and `disconnect` (with
+   * socket.io's reason; `io server disconnect` means the server closed it on purpose and it will
+   * not come back by itself).
+   */
+  onConnection(event: 'connect' | 'disconnect', listener: (reason?: string) => void): () => void {
     this.#socket.on(event, listener);
     return () => this.#socket.off(event, listener);
   }

@@ -1,6 +1,7 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import '../../src/rtc-call.js';
+import { SignalingClient } from '../../src/signaling/signaling-client.js';
 import type { RtcCall } from '../../src/components/rtc-call/rtc-call.component.js';
 import {
   SIGNALING,
@@ -210,6 +211,22 @@ describe('<rtc-call> controls: the remote side sees each change', () => {
     expect(a.state).to.equal('connected');
     await expectRemoteVideoFlowing(a);
     await expectRemoteVideoFlowing(b);
+  });
+
+  it('ends with endReason replaced when another tab of the same session takes the seat', async () => {
+    const [a, , room] = await connectedPair();
+    const [session] = JSON.parse(sessionStorage.getItem(`rtc-call:sessions:${room}`)!) as string[];
+    // A duplicated tab copies sessionStorage: it joins with the same session and takes the seat.
+    const duplicate = new SignalingClient(SIGNALING);
+    try {
+      await duplicate.connect();
+      await duplicate.join({ room, session: session! });
+      await untilState(a, 'ended');
+      expect(a.endReason).to.equal('replaced');
+      expect(a.shadowRoot!.querySelector('[part="status"]')!.textContent).to.include('another tab');
+    } finally {
+      duplicate.close();
+    }
   });
 
   it('fires rtc-stats while connected and diagnostics carry states but no addresses', async () => {

@@ -120,7 +120,7 @@ export class RtcCall extends LitElement {
     return this.#call.error;
   }
 
-  /** Why the call ended: `hangup` or `timeout`; null until it ends. */
+  /** Why the call ended: `hangup`, `timeout`, or `replaced` (another tab took this seat); null until it ends. */
   get endReason(): string | null {
     return this.#call.endReason;
   }
@@ -347,6 +347,7 @@ export class RtcCall extends LitElement {
   #statusText(t: Strings): string {
     const error = this.#call.error;
     if (error) return t[`error.${error.code}`];
+    if (this.#call.endReason === 'replaced') return t['state.replaced'];
     return t[`state.${this.#call.state}`];
   }
 
