@@ -50,19 +50,44 @@ const SLIM_SOCKET_IO = {
     }`,
 };
 
-/** Replaces the modules of {@link SLIM_SOCKET_IO}; fails the build if one of them is not found. */
+/**
+ * Methods cut out of modules that stay: the transport upgrade probe (~350 bytes of gzip), which only
+ * runs to move a long-polling connection to WebSocket. The signaling client also passes
+ * `upgrade: false`, so nothing would call it anyway.
+ */
+const CUT_SOCKET_IO = {
+  'engine.io-client/build/esm/socket.js': [
+    /\n {4}_probe\(name\) \{\n[\s\S]*?\n {4}\}\n(?= {4}\/\*\*\n {5}\* Called when connection is deemed open)/,
+    '\n    _probe() {}\n',
+  ],
+};
+
+/**
+ * Applies {@link SLIM_SOCKET_IO} and {@link CUT_SOCKET_IO}; fails the build when one of them no
+ * longer applies (a socket.io-client update moved things), rather than ship a different bundle.
+ */
 function slimSocketIo() {
-  const replaced = new Set();
+  const done = new Set();
+  const pathOf = (id) => id.replaceAll('\\', '/').split('/node_modules/').pop();
   return {
     name: 'rtc-call-slim-socket-io',
     load(id) {
-      const path = id.replaceAll('\\', '/').split('/node_modules/').pop();
+      const path = pathOf(id);
       if (!(path in SLIM_SOCKET_IO)) return null;
-      replaced.add(path);
+      done.add(path);
       return SLIM_SOCKET_IO[path];
     },
+    transform(code, id) {
+      const path = pathOf(id);
+      if (!(path in CUT_SOCKET_IO)) return null;
+      const [pattern, replacement] = CUT_SOCKET_IO[path];
+      const cut = code.replace(pattern, replacement);
+      if (cut === code) this.error(`${path} changed: the cut in rollup.config.mjs no longer applies`);
+      done.add(path);
+      return { code: cut, map: null };
+    },
     buildEnd(error) {
-      const missing = Object.keys(SLIM_SOCKET_IO).filter((path) => !replaced.has(path));
+      const missing = [...Object.keys(SLIM_SOCKET_IO), ...Object.keys(CUT_SOCKET_IO)].filter((path) => !done.has(path));
       if (!error && missing.length > 0) {
         this.error(`socket.io-client changed: ${missing.join(', ')} no longer bundled; update rollup.config.mjs`);
       }
