@@ -8,11 +8,13 @@ declare -A needed=(
   [chromium]=chromium
   [turnserver]=coturn
   [openssl]=openssl
+  [nginx]=nginx
 )
 
 missing=()
 for command in "${!needed[@]}"; do
-  command -v "$command" >/dev/null 2>&1 || missing+=("${needed[$command]}")
+  # nginx lives in /usr/sbin, which a non-login PATH may lack.
+  command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || missing+=("${needed[$command]}")
 done
 # `ensure-system-deps.sh screenshots`: Chinese screenshots need CJK fonts too.
 if [ "${1:-}" = screenshots ] && [ ! -d /usr/share/fonts/opentype/noto ]; then
@@ -29,6 +31,6 @@ fi
 echo "Installing test dependencies: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# Debian's coturn package may start a system service on port 3478; the tests never use it (each
-# starts its own turnserver on a free port), so whether it runs or not changes nothing.
+# Debian's coturn and nginx packages may start system services (ports 3478 and 80); the tests never
+# use them (each starts its own turnserver or nginx on free ports), so whether they run changes nothing.
 apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -44,7 +44,6 @@ export interface CallError {
 /** What the call needs from its element. */
 export interface CallHost extends ReactiveControllerHost, EventTarget {
   room: string;
-  signaling: string;
   token: string;
   audioOnly: boolean;
   ringTimeout: number;
@@ -136,8 +135,11 @@ export class CallController implements ReactiveController {
     }
   }
 
-  /** Joins the room: acquires media and signaling in parallel, then waits for or calls the peer. */
-  async join(): Promise<void> {
+  /**
+   * Joins the room through the signaling server at `signalingUrl`: acquires media and signaling in
+   * parallel, then waits for or calls the peer.
+   */
+  async join(signalingUrl: string): Promise<void> {
     if (this.state !== 'idle' && this.state !== 'ended' && this.state !== 'failed') return;
     this.error = null;
     this.endReason = null;
@@ -145,7 +147,13 @@ export class CallController implements ReactiveController {
     this.#startedAt = performance.now();
     this.#restarts = 0;
     this.#setState('joining');
-    const signaling = new SignalingClient(this.#host.signaling);
+    if (!signalingUrl) {
+      // The npm package has no script origin to fall back on (DESIGN.md §4).
+      const why = 'No signaling server: set the signaling attribute of <rtc-call> to its URL.';
+      this.#fail(new SignalingError('signaling-unreachable', why));
+      return;
+    }
+    const signaling = new SignalingClient(signalingUrl);
     this.#signaling = signaling;
     // Listen before joining: the peer may arrive while the camera is still starting.
     this.#ready = false;

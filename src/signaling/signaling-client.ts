@@ -52,6 +52,7 @@ export class SignalingClient {
     this.#socket = io(url, {
       path: '/socket.io',
       transports: ['websocket'],
+      upgrade: false, // nothing to upgrade to (and the drop-in bundle leaves the probe out)
       autoConnect: false,
       reconnectionDelay: 250,
       reconnectionDelayMax: 4000,

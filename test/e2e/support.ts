@@ -1,5 +1,5 @@
 import type { TestContext } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../browser/chromium.js';
 
 /** Headless Chromium with fake media devices, closed when the test ends. */
@@ -18,8 +18,13 @@ export async function person(browser: Browser): Promise<BrowserContext> {
   return browser.newContext({ permissions: ['camera', 'microphone', 'clipboard-read', 'clipboard-write'] });
 }
 
-/** Resolves when the page's first `<rtc-call>` (or the one matched) reaches `state`. */
-export async function waitForState(page: Page, state: string, timeout = 20_000, selector = 'rtc-call'): Promise<void> {
+/** Resolves when the page's (or frame's) first `<rtc-call>` (or the one matched) reaches `state`. */
+export async function waitForState(
+  page: Page | Frame,
+  state: string,
+  timeout = 20_000,
+  selector = 'rtc-call',
+): Promise<void> {
   await page.waitForFunction(
     ([sel, wanted]) => (document.querySelector(sel!) as unknown as { state: string } | null)?.state === wanted,
     [selector, state],
@@ -28,7 +33,7 @@ export async function waitForState(page: Page, state: string, timeout = 20_000, 
 }
 
 /** Resolves when the call's remote video has a size and decodes more frames over time. */
-export async function waitForRemoteVideo(page: Page, selector = 'rtc-call'): Promise<void> {
+export async function waitForRemoteVideo(page: Page | Frame, selector = 'rtc-call'): Promise<void> {
   const frames = (): Promise<number> =>
     page.evaluate(async (sel) => {
       const el = document.querySelector(sel) as unknown as {

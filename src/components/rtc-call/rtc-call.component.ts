@@ -9,9 +9,6 @@ import { stringsFor, type Strings } from '../../i18n/index.js';
 import { signalBars } from '../../webrtc/stats.js';
 import { styles } from './rtc-call.styles.js';
 
-// The origin this module was loaded from: the default signaling server of the drop-in bundle.
-const SCRIPT_ORIGIN = new URL(import.meta.url).origin;
-
 /**
  * A 1:1 video call in one element.
  *
@@ -41,6 +38,12 @@ const SCRIPT_ORIGIN = new URL(import.meta.url).origin;
 export class RtcCall extends LitElement {
   static override styles = styles;
 
+  /**
+   * The signaling server of every `<rtc-call>` without a `signaling` attribute. The drop-in script
+   * sets it to the origin it was loaded from; with the npm package it stays empty until you set it.
+   */
+  static defaultSignaling = '';
+
   static override properties = {
     room: { type: String },
     signaling: { type: String },
@@ -61,8 +64,8 @@ export class RtcCall extends LitElement {
 
   /** Room name shared by the two people of the call. */
   room = '';
-  /** Signaling server URL; defaults to the origin the script was loaded from. */
-  signaling = SCRIPT_ORIGIN;
+  /** Signaling server URL; empty means {@link RtcCall.defaultSignaling}. */
+  signaling = '';
   /** Join token, when the server requires one. */
   token = '';
   /** Join as soon as the element is on the page (no preview, no Join button). */
@@ -175,7 +178,7 @@ export class RtcCall extends LitElement {
 
   /** Joins the room. */
   join(): Promise<void> {
-    return this.#call.join();
+    return this.#call.join(this.signaling || RtcCall.defaultSignaling);
   }
 
   /** Ends the call and releases camera, microphone and connection. */

@@ -1,6 +1,10 @@
 import { css } from 'lit';
 
-/** Styles of `<rtc-call>`; themable through `--rtc-call-*` custom properties and parts. */
+/**
+ * Styles of `<rtc-call>`; themable through `--rtc-call-*` custom properties and parts. The page's
+ * inherited styles stop at `.call` (`all: initial`), and sizes are in `em` of the widget's own font,
+ * so a page's `html { font-size }` or `letter-spacing` does not reach inside.
+ */
 export const styles = css`
   :host {
     display: block;
@@ -9,10 +13,14 @@ export const styles = css`
     display: none;
   }
   .call {
+    all: initial;
+    visibility: inherit;
     box-sizing: border-box;
     display: grid;
-    gap: 0.5rem;
-    padding: 0.5rem;
+    /* Usable even in a column a page squeezed to nothing. */
+    min-width: 18em;
+    gap: 0.5em;
+    padding: 0.5em;
     border-radius: var(--rtc-call-radius, 12px);
     background: var(--rtc-call-background, #111827);
     color: var(--rtc-call-color, #f9fafb);
@@ -41,7 +49,7 @@ export const styles = css`
   }
   .local {
     position: absolute;
-    inset: auto 0.5rem 0.5rem auto;
+    inset: auto 0.5em 0.5em auto;
     width: min(30%, 200px);
     aspect-ratio: 4 / 3;
     object-fit: cover;
@@ -66,19 +74,19 @@ export const styles = css`
   }
   .badges {
     position: absolute;
-    inset: 0.5rem auto auto 0.5rem;
+    inset: 0.5em auto auto 0.5em;
     display: flex;
     flex-wrap: wrap;
-    gap: 0.25rem;
+    gap: 0.25em;
   }
   .badge {
-    padding: 0.1rem 0.5rem;
+    padding: 0.1em 0.5em;
     border-radius: 999px;
     background: rgb(0 0 0 / 0.65);
   }
   .signal {
     position: absolute;
-    inset: 0.5rem 0.5rem auto auto;
+    inset: 0.5em 0.5em auto auto;
     display: flex;
     align-items: flex-end;
     gap: 2px;
@@ -111,12 +119,12 @@ export const styles = css`
     display: flex;
     flex-wrap: wrap;
     justify-content: center;
-    gap: 0.5rem;
+    gap: 0.5em;
   }
   button {
     font: inherit;
     min-height: 44px;
-    padding: 0.5rem 1rem;
+    padding: 0.5em 1em;
     border: 0;
     border-radius: 999px;
     cursor: pointer;
@@ -142,23 +150,23 @@ export const styles = css`
   }
   .chat {
     display: grid;
-    gap: 0.5rem;
+    gap: 0.5em;
   }
   .messages {
     margin: 0;
-    padding: 0.5rem;
+    padding: 0.5em;
     list-style: none;
-    max-height: 16rem;
+    max-height: 18em;
     overflow-y: auto;
     display: flex;
     flex-direction: column;
-    gap: 0.5rem;
+    gap: 0.5em;
     border-radius: 8px;
     background: rgb(255 255 255 / 0.06);
   }
   .messages li {
     max-width: 85%;
-    padding: 0.25rem 0.6rem;
+    padding: 0.25em 0.6em;
     border-radius: 10px;
     background: #374151;
     overflow-wrap: anywhere;
@@ -187,14 +195,14 @@ export const styles = css`
   }
   .chat form {
     display: flex;
-    gap: 0.5rem;
+    gap: 0.5em;
   }
   textarea {
     flex: 1;
     font: inherit;
     resize: vertical;
     border-radius: 8px;
-    padding: 0.4rem;
+    padding: 0.4em;
   }
   .error:empty {
     display: none;
@@ -212,10 +220,10 @@ export const styles = css`
   }
   @media (max-width: 480px) {
     .call {
-      padding: 0.25rem;
+      padding: 0.25em;
     }
     button {
-      padding: 0.5rem 0.75rem;
+      padding: 0.5em 0.75em;
     }
   }
   @media (prefers-reduced-motion: reduce) {

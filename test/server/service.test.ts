@@ -1,0 +1,145 @@
+// deploy/rtc-call.service (systemd) and deploy/ecosystem.config.cjs (pm2) are checked and run the
+// way their managers would: the same command line, working directory, environment and stop signal.
+// Only the port and the checkout's path are substituted; systemd and pm2 themselves do not run here
+// (no systemd as PID 1 in a test, pm2 not installed).
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const UNIT = `${ROOT}deploy/rtc-call.service`;
+// What systemd gives a service: this PATH and the unit's own variables, nothing inherited.
+const SYSTEMD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The `[Service]` keys of a unit file (the last value of a repeated key wins, as for these keys). */
+function serviceSection(unit: string): Record<string, string> {
+  const keys: Record<string, string> = {};
+  let section = '';
+  for (const line of unit.split('\n').map((l) => l.trim())) {
+    if (!line || line.startsWith('#')) continue;
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) section = header[1]!;
+    else if (section === 'Service') {
+      const at = line.indexOf('=');
+      keys[line.slice(0, at)] = line.slice(at + 1);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Runs a server command as a process manager would, waits until it serves the health check and
+ * the drop-in script, sends `signal`, and resolves with the exit code and how long stopping took.
+ */
+async function runAndStop(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; signal: NodeJS.Signals; port: number },
+): Promise<{ code: number | null; stopMs: number }> {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+  const exited = once(child, 'exit');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (output.includes(`Server listening at http://127.0.0.1:${options.port}`)) resolve();
+      };
+      child.stdout.on('data', check);
+      child.once('exit', (code) => reject(new Error(`exited with ${code} before listening:\n${output}`)));
+    });
+    const url = `http://127.0.0.1:${options.port}`;
+    assert.deepEqual(await (await fetch(`${url}/healthz`)).json(), { ok: true });
+    assert.equal((await fetch(`${url}/rtc-call.js`)).status, 200);
+    assert.match(output, /"level":30/, 'JSON logs on stdout (the journal, pm2 logs)');
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  const stopping = Date.now();
+  child.kill(options.signal);
+  const [code] = (await exited) as [number | null];
+  return { code, stopMs: Date.now() - stopping };
+}
+
+test('deploy/rtc-call.service passes systemd-analyze verify without a warning', async (t) => {
+  const analyze = await promisify(execFile)('systemd-analyze', ['--version']).catch(() => null);
+  if (!analyze) {
+    t.skip('systemd-analyze is not installed');
+    return;
+  }
+  // verify exits 0 on unknown keys and bad values, but names them on stderr.
+  const { stderr } = await promisify(execFile)('systemd-analyze', ['verify', UNIT]);
+  assert.equal(stderr, '');
+});
+
+test('deploy/rtc-call.service: its ExecStart, run as systemd would, serves and stops on its KillSignal within TimeoutStopSec', async () => {
+  const service = serviceSection(await readFile(UNIT, 'utf8'));
+  const env: Record<string, string> = { PATH: SYSTEMD_PATH };
+  for (const assignment of service.Environment!.split(/\s+/)) {
+    const at = assignment.indexOf('=');
+    env[assignment.slice(0, at)] = assignment.slice(at + 1);
+  }
+  assert.deepEqual([env.NODE_ENV, env.HOST, env.PORT], ['production', '127.0.0.1', '8080']);
+  assert.equal(service.WorkingDirectory, '/opt/rtc-call');
+  const port = await freePort();
+  env.PORT = String(port);
+  const [command, ...args] = service.ExecStart!.split(/\s+/);
+  assert.equal(command, '/usr/bin/node');
+  const { code, stopMs } = await runAndStop(command!, args, {
+    cwd: ROOT,
+    env,
+    signal: service.KillSignal as NodeJS.Signals,
+    port,
+  });
+  assert.equal(code, 0, 'a clean exit (Restart=on-failure leaves it stopped)');
+  assert.ok(stopMs < Number(service.TimeoutStopSec) * 1000, `stopped in ${stopMs} ms`);
+});
+
+test('deploy/ecosystem.config.cjs: the process pm2 would start serves, and stops on SIGINT within kill_timeout', async () => {
+  const require = createRequire(import.meta.url);
+  const { apps } = require(`${ROOT}deploy/ecosystem.config.cjs`) as {
+    apps: Array<{
+      name: string;
+      cwd: string;
+      script: string;
+      interpreter: string;
+      node_args: string;
+      exec_mode: string;
+      instances: number;
+      env: Record<string, string>;
+      kill_timeout: number;
+    }>;
+  };
+  assert.equal(apps.length, 1);
+  const app = apps[0]!;
+  assert.equal(resolve(app.cwd), resolve(ROOT), 'cwd is the checkout');
+  assert.deepEqual([app.exec_mode, app.instances], ['fork', 1], 'one process: rooms live in its memory');
+  const port = await freePort();
+  // pm2's fork mode: `<interpreter> <node_args> <its fork container>`, which import()s the script
+  // (an ES module here); the container is pm2's, the rest is this line.
+  const { code, stopMs } = await runAndStop(app.interpreter, [...app.node_args.split(/\s+/), app.script], {
+    cwd: app.cwd,
+    env: { PATH: process.env.PATH ?? SYSTEMD_PATH, ...app.env, PORT: String(port) },
+    signal: 'SIGINT',
+    port,
+  });
+  assert.equal(code, 0);
+  assert.ok(stopMs < app.kill_timeout, `stopped in ${stopMs} ms`);
+});
