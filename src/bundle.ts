@@ -3,8 +3,7 @@
 // the server-side validators out of pages.
 import { RtcCall } from './components/rtc-call/rtc-call.component.js';
 
-export { RtcCall } from './rtc-call.js';
-export { RtcDevicePicker } from './rtc-device-picker.js';
+export { RtcCall } from './rtc-call.js'; // also defines <rtc-device-picker>, which its settings use
 
 // A script tag's default signaling server is the server that served the script. (The tags are
 // already defined by the imports above, but an element joins in its first update, a microtask
