@@ -8,6 +8,8 @@ declare -A needed=(
   [chromium]=chromium
   [turnserver]=coturn
   [openssl]=openssl
+  [redis-server]=redis-server
+  [nginx]=nginx
 )
 
 missing=()
@@ -29,6 +31,7 @@ fi
 echo "Installing test dependencies: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# Debian's coturn package may start a system service on port 3478; the tests never use it (each
-# starts its own turnserver on a free port), so whether it runs or not changes nothing.
+# Debian's coturn, redis-server and nginx packages may start system services (ports 3478, 6379,
+# 80); the tests never use them (each starts its own on a free port of 127.0.0.1), so whether they
+# run or not changes nothing.
 apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +13,31 @@ export interface Nginx {
 }
 
 const READY_TIMEOUT_MS = 10_000;
+const DEPLOY_CONF = new URL('../../deploy/nginx.conf', import.meta.url);
 
 /**
- * Starts nginx as the load balancer of deploy/nginx.conf (WebSocket upgrade, failover to the next
- * node on a refused connection), with `upstreams` as `server` lines (`127.0.0.1:PORT [backup]`).
- * Single process, every file in a temporary folder; stopped when the test ends.
+ * deploy/nginx.conf as shipped, except where it listens (a free port of 127.0.0.1, no TLS) and
+ * which nodes it balances (`upstreams`, as `server` lines without their `server` word).
+ */
+async function deployConf(port: number, upstreams: string[]): Promise<string> {
+  const lines = (await readFile(DEPLOY_CONF, 'utf8')).split('\n');
+  const kept: string[] = [];
+  for (const line of lines) {
+    const setting = line.trim().split(/\s+/)[0];
+    if (setting === 'listen') kept.push(`    listen 127.0.0.1:${port};`);
+    else if (setting === 'server' && line.includes(':')) {
+      if (!kept.some((l) => l.includes('# test nodes'))) {
+        kept.push('    # test nodes', ...upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=10s;`));
+      }
+    } else if (!setting?.startsWith('ssl_')) kept.push(line);
+  }
+  return kept.join('\n');
+}
+
+/**
+ * Starts nginx with deploy/nginx.conf (WebSocket upgrade, failover to the next node on a refused
+ * connection) balancing `upstreams` (`127.0.0.1:PORT [backup]`). Single process, every file in a
+ * temporary folder; stopped when the test ends.
  */
 export async function startNginx(
   t: { after(fn: () => Promise<void> | void): void },
@@ -40,24 +60,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
-  upstream rtc_call {
-${upstreams.map((line) => `    server ${line} max_fails=1 fail_timeout=30s;`).join('\n')}
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://rtc_call;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_connect_timeout 2s;
-      proxy_next_upstream error timeout;
-      proxy_read_timeout 1h;
-    }
-  }
+${await deployConf(port, upstreams)}
 }
 `;
   const path = join(dir, 'nginx.conf');
