@@ -9,6 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
 import { startRedis } from '../test/support/redis.js';
 
 function option(name: string, fallback: number | string): string {
@@ -75,11 +76,18 @@ interface Figures {
   loopP50: number;
   loopP99: number;
   loopMax: number;
+  /** Redis's `used_memory` with every socket joined, when on Redis. */
+  redisMiB: number | null;
   /** The machine's 1-minute load average after the relay phase: anything above the core count is other work. */
   load: number;
 }
 
-async function run(setupName: string, urls: [string, string], nodes: ChildProcess[]): Promise<Figures> {
+async function run(
+  setupName: string,
+  urls: [string, string],
+  nodes: ChildProcess[],
+  redisUrl: string | null = null,
+): Promise<Figures> {
   const stats = async (): Promise<Message[]> => Promise.all(nodes.map((node) => ask(node, 'stats', 'stats')));
   const rooms = SOCKETS / 2;
   const perClient = Math.ceil(rooms / CLIENTS);
@@ -112,9 +120,16 @@ async function run(setupName: string, urls: [string, string], nodes: ChildProces
   const joinSeconds = (performance.now() - started) / 1000;
   const seated = joins.reduce((sum, j) => sum + Number(j.ok), 0);
   const refused = SOCKETS - seated;
+  if (refused > 0) console.log(`\n  not seated: ${JSON.stringify(joins.map((j) => j.refused))}`);
   const afterJoin = await stats();
   const sockets = afterJoin.reduce((sum, s) => sum + Number(s.sockets), 0);
   const rssAfter = afterJoin.reduce((sum, s) => sum + Number(s.rss), 0);
+  let redisMiB: number | null = null;
+  if (redisUrl) {
+    const redis = new Redis(redisUrl);
+    redisMiB = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]) / 1024 / 1024;
+    redis.disconnect();
+  }
   process.stdout.write(`${joinSeconds.toFixed(1)} s; relaying for ${SECONDS} s…\n`);
 
   await Promise.all(nodes.map((node) => ask(node, 'reset', 'reset')));
@@ -130,7 +145,7 @@ async function run(setupName: string, urls: [string, string], nodes: ChildProces
     setup: setupName,
     sockets,
     rssPerSocketKiB: (rssAfter - rssBefore) / 1024 / SOCKETS,
-    joinsPerSecond: SOCKETS / joinSeconds,
+    joinsPerSecond: seated / joinSeconds,
     refused,
     relayed: latencies.length,
     relayFailed: relays.reduce((sum, r) => sum + Number(r.failed), 0),
@@ -139,6 +154,7 @@ async function run(setupName: string, urls: [string, string], nodes: ChildProces
     loopP50: worst('p50'),
     loopP99: worst('p99'),
     loopMax: worst('max'),
+    redisMiB,
     load: loadavg()[0]!,
   };
 }
@@ -169,6 +185,7 @@ try {
         '2 nodes, Redis',
         [nodes[0]!.url, nodes[1]!.url],
         nodes.map((n) => n.child),
+        redis.url,
       ),
     );
     await closeAll(nodes.map((n) => n.child));
@@ -184,12 +201,13 @@ console.log(
     `${CLIENTS} client processes; ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}\n`,
 );
 console.log(
-  '| setup | sockets | server RSS / socket | joins / s | relay p50 | relay p99 | event-loop delay p50 / p99 / max | relayed (failed) | load avg |',
+  '| setup | sockets | server RSS / socket | Redis memory | joins / s | relay p50 | relay p99 | event-loop delay p50 / p99 / max | relayed (failed) | load avg |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   console.log(
-    `| ${r.setup} | ${r.sockets} | ${r.rssPerSocketKiB.toFixed(1)} KiB | ${r.joinsPerSecond.toFixed(0)} | ` +
+    `| ${r.setup} | ${r.sockets} | ${r.rssPerSocketKiB.toFixed(1)} KiB | ` +
+      `${r.redisMiB === null ? '–' : `${r.redisMiB.toFixed(1)} MiB`} | ${r.joinsPerSecond.toFixed(0)} | ` +
       `${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.loopP50.toFixed(1)} / ${r.loopP99.toFixed(1)} / ${r.loopMax.toFixed(1)} ms | ` +
       `${r.relayed} (${r.relayFailed})${r.refused ? `, ${r.refused} joins refused` : ''} | ${r.load.toFixed(1)} |`,
   );

@@ -99,14 +99,15 @@ redis.call('HSET', P .. 'room:' .. ARGV[2], ARGV[3], cjson.encode(seat))
 return 1
 `;
 
-// ARGV: prefix, room, session, onlyIfAway ('1'/'0').
+// ARGV: prefix, room, session, onlyIfAway ('1'/'0'), node. A grace timer frees only a seat that is
+// still away and still this node's: after a retake on another node, that node runs the grace.
 const RELEASE = `${PRELUDE}
 local room, session = ARGV[2], ARGV[3]
 local key = P .. 'room:' .. room
 local raw = redis.call('HGET', key, session)
 if not raw then return false end
 local seat = cjson.decode(raw)
-if ARGV[4] == '1' and seat.s ~= '' then return false end
+if ARGV[4] == '1' and (seat.s ~= '' or seat.n ~= ARGV[5]) then return false end
 redis.call('HDEL', key, session)
 redis.call('SREM', P .. 'node:' .. seat.n, room .. '\\n' .. session)
 if redis.call('EXISTS', key) == 0 then redis.call('SREM', P .. 'rooms', room) end
@@ -341,7 +342,7 @@ export class RedisSeatStore implements SeatStore {
   }
 
   async release(room: string, session: string): Promise<Seat | null> {
-    const raw = await this.#call(() => this.#redis.rtcRelease(this.#prefix, room, session, '0'));
+    const raw = await this.#call(() => this.#redis.rtcRelease(this.#prefix, room, session, '0', this.nodeId));
     return raw ? seatOf(session, raw) : null;
   }
 
@@ -350,7 +351,7 @@ export class RedisSeatStore implements SeatStore {
   }
 
   async releaseIfAway(room: string, session: string): Promise<Seat | null> {
-    const raw = await this.#call(() => this.#redis.rtcRelease(this.#prefix, room, session, '1'));
+    const raw = await this.#call(() => this.#redis.rtcRelease(this.#prefix, room, session, '1', this.nodeId));
     return raw ? seatOf(session, raw) : null;
   }
 
