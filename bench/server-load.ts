@@ -76,6 +76,9 @@ interface Figures {
   loopP50: number;
   loopP99: number;
   loopMax: number;
+  /** Server CPU time per relayed description (all nodes), and the busiest node's share of one core. */
+  cpuPerRelayMs: number;
+  cpuBusiest: number;
   /** Redis's `used_memory` with every socket joined, when on Redis. */
   redisMiB: number | null;
   /** The machine's 1-minute load average after the relay phase: anything above the core count is other work. */
@@ -154,6 +157,8 @@ async function run(
     loopP50: worst('p50'),
     loopP99: worst('p99'),
     loopMax: worst('max'),
+    cpuPerRelayMs: afterRelay.reduce((sum, s) => sum + Number(s.cpuMs), 0) / Math.max(1, latencies.length),
+    cpuBusiest: Math.max(...afterRelay.map((s) => Number(s.cpuMs) / Number(s.wallMs))),
     redisMiB,
     load: loadavg()[0]!,
   };
@@ -201,14 +206,15 @@ console.log(
     `${CLIENTS} client processes; ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}\n`,
 );
 console.log(
-  '| setup | sockets | server RSS / socket | Redis memory | joins / s | relay p50 | relay p99 | event-loop delay p50 / p99 / max | relayed (failed) | load avg |',
+  '| setup | sockets | server RSS / socket | Redis memory | joins / s | relay p50 | relay p99 | event-loop delay p50 / p99 / max | server CPU / relay | busiest node CPU | relayed (failed) | load avg |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   console.log(
     `| ${r.setup} | ${r.sockets} | ${r.rssPerSocketKiB.toFixed(1)} KiB | ` +
       `${r.redisMiB === null ? '–' : `${r.redisMiB.toFixed(1)} MiB`} | ${r.joinsPerSecond.toFixed(0)} | ` +
       `${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.loopP50.toFixed(1)} / ${r.loopP99.toFixed(1)} / ${r.loopMax.toFixed(1)} ms | ` +
+      `${r.cpuPerRelayMs.toFixed(2)} ms | ${(r.cpuBusiest * 100).toFixed(0)} % | ` +
       `${r.relayed} (${r.relayFailed})${r.refused ? `, ${r.refused} joins refused` : ''} | ${r.load.toFixed(1)} |`,
   );
 }
