@@ -1,7 +1,7 @@
+import { createAdapter } from '@socket.io/redis-adapter';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DEFAULT_CONFIG, DEFAULT_LIMITS, type ServerConfig } from './config.js';
 import { SignalingMetrics } from './lib/metrics.js';
-import { createAdapter } from '@socket.io/redis-adapter';
 import type { SeatStore } from './lib/rooms.js';
 import {
   DEFAULT_REDIS_PREFIX,
