@@ -418,7 +418,7 @@ export class RedisSeatStore implements SeatStore {
       this.#ready = true;
       this.#log?.info({ node: this.nodeId }, 'seats in Redis are in step with this node');
     } catch (error) {
-      // Redis went away again: the next `ready` tries once more.
+      // Redis went away again (the next `ready` tries once more) or hung (the next heartbeat does).
       this.#log?.warn({ err: error }, "could not put this node's seats back into Redis");
     }
   }
@@ -426,6 +426,8 @@ export class RedisSeatStore implements SeatStore {
   async #beat(): Promise<void> {
     const node = this.#node;
     if (!node || this.#closed || this.#redis.status !== 'ready' || this.#syncing) return;
+    // The last attempt to put the seats back failed on a live connection (Redis hung): try again.
+    if (!this.#ready) return this.#sync();
     let reply: ScriptReply;
     try {
       reply = await this.#redis.rtcBeat(this.#prefix, String(this.#holdMs), this.nodeId, String(this.#nodeTimeoutMs));

@@ -70,3 +70,25 @@ test('Redis away: no node exits, joins get a retryable "unavailable", and when i
   assert.deepEqual(rejoin.peers, [ja.self]);
   assert.equal(nodeA.alive() && nodeB.alive(), true, nodeA.output() + nodeB.output());
 });
+
+test('Redis hanging (SIGSTOP): joins get "unavailable" after the command timeout, and go on once it answers again', async (t) => {
+  const { redis, a: nodeA, b: nodeB } = await cluster(t);
+  const a = await connect(t, nodeA.url);
+  const b = await connect(t, nodeB.url);
+  const ja = await request(a, 'join', { v: 1, room: 'hang' });
+  await request(b, 'join', { v: 1, room: 'hang' });
+  redis.pause();
+  t.after(() => redis.resume());
+  const c = await connect(t, nodeB.url);
+  const refused = await request(c, 'join', { v: 1, room: 'hang-2' });
+  assert.equal(refused.error.code, 'unavailable', 'a refusal, not a join left hanging');
+  redis.resume();
+  assert.equal((await joinWhenAvailable(c, { v: 1, room: 'hang-2' })).ok, true);
+  // Nothing was lost: the room is still full, and relays cross nodes again.
+  const stranger = await connect(t, nodeA.url);
+  assert.equal((await joinWhenAvailable(stranger, { v: 1, room: 'hang' })).error.code, 'room-full');
+  const atB = next(b, 'signal');
+  await request(a, 'signal', { description: OFFER });
+  assert.deepEqual(await atB, { from: ja.self, description: OFFER });
+  assert.equal(nodeA.alive() && nodeB.alive(), true);
+});

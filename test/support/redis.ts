@@ -16,6 +16,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts it again on the same port, empty (no persistence: as after a restart without a dump). */
   start(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing answers, as when Redis hangs. */
+  pause(): void;
+  /** SIGCONT: it answers again, every key still there. */
+  resume(): void;
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -72,7 +76,7 @@ export async function startRedis(t: { after(fn: () => Promise<void> | void): voi
     child = null;
     if (!running || running.exitCode !== null) return;
     const exited = once(running, 'exit');
-    running.kill('SIGKILL');
+    running.kill('SIGKILL'); // also ends a stopped (SIGSTOP) process
     await exited;
   };
   t.after(async () => {
@@ -89,5 +93,7 @@ export async function startRedis(t: { after(fn: () => Promise<void> | void): voi
     start: async () => {
       child = await launch(port, dir);
     },
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
   };
 }
