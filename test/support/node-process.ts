@@ -22,7 +22,7 @@ export async function startNode(
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'test/support/server-process.ts', JSON.stringify(options)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, RTC_CALL_EXIT_WITH_PARENT: '1' } },
   );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk));
