@@ -8,6 +8,7 @@ declare -A needed=(
   [chromium]=chromium
   [turnserver]=coturn
   [openssl]=openssl
+  [redis-server]=redis-server
   [nginx]=nginx
 )
 
@@ -31,6 +32,7 @@ fi
 echo "Installing test dependencies: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# Debian's coturn and nginx packages may start system services (ports 3478 and 80); the tests never
-# use them (each starts its own turnserver or nginx on free ports), so whether they run changes nothing.
+# Debian's coturn, redis-server and nginx packages may start system services (ports 3478, 6379,
+# 80); the tests never use them (each starts its own on a free port of 127.0.0.1), so whether they
+# run or not changes nothing.
 apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -35,6 +35,8 @@ export interface ServerConfig {
   certDir: string;
   /** Milliseconds a seat whose socket dropped stays reserved for its owner. */
   seatGraceMs: number;
+  /** `redis://` or `rediss://` URL: rooms and seats shared by every node using it; null = in memory. */
+  redisUrl: string | null;
   /** pino level, or false for no logs. */
   logLevel: string | false;
   /** `NODE_ENV=production`: risky settings are logged as warnings. */
@@ -66,6 +68,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   tls: null,
   certDir: '.certs',
   seatGraceMs: 20_000,
+  redisUrl: null,
   logLevel: 'info',
   production: false,
   limits: DEFAULT_LIMITS,
@@ -137,6 +140,20 @@ function secret(raw: string | undefined, name: string): string | null {
   return raw;
 }
 
+function redisUrl(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`REDIS_URL: "${raw}" is not a URL like redis://127.0.0.1:6379.`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${parsed.protocol}".`);
+  }
+  return raw;
+}
+
 function tls(env: NodeJS.ProcessEnv): TlsSetting {
   const { TLS_CERT: cert, TLS_KEY: key, HTTPS: https } = env;
   if (https !== undefined && https !== '' && https !== 'self-signed') {
@@ -180,6 +197,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     turnTtl: integer(env, 'TURN_TTL', DEFAULT_CONFIG.turnTtl, 60, 7 * 24 * 3600),
     tls: tls(env),
     seatGraceMs: integer(env, 'SEAT_GRACE_MS', DEFAULT_CONFIG.seatGraceMs, 0, 24 * 3600 * 1000),
+    redisUrl: redisUrl(env.REDIS_URL),
     logLevel,
     production: env.NODE_ENV === 'production',
   };

@@ -17,9 +17,6 @@ try {
   process.exit(1);
 }
 
-if (process.env.REDIS_URL) {
-  app.log.warn('REDIS_URL is not supported by this version: rooms live in this process only.');
-}
 await app.listen({ port: config.port, host: config.host });
 
 if (config.tls === 'self-signed') {

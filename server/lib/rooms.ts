@@ -47,6 +47,41 @@ export interface SeatStore {
   occupants(room: string): Promise<Seat[]>;
   /** Number of rooms with at least one seat taken (for metrics). */
   roomCount(): Promise<number>;
+  /**
+   * Shared stores only: connects the store to this node's signaling, which it asks what the node
+   * holds and tells about seats the node must now time (see {@link SeatNode}).
+   */
+  bind?(node: SeatNode): void;
+  /** Shared stores only: whether the store can be reached now (for `GET /healthz`). */
+  health?(): 'up' | 'down';
+  /** Shared stores only: lets go of connections and timers. */
+  close?(): Promise<void>;
+}
+
+/** A seat as this node knows it: held by one of its sockets, or away and timed by its grace timer. */
+export interface LocalSeat {
+  room: string;
+  session: string;
+  /** Null while the seat is away (the node runs its grace timer). */
+  socketId: string | null;
+}
+
+/**
+ * What a shared store needs from the signaling of its node. A seat whose node died, or whose socket
+ * dropped while the store was out of reach, is handed to a live node, which runs the grace rule.
+ */
+export interface SeatNode {
+  /** The seats this node holds or times now, to re-assert after the store lost or doubted them. */
+  localSeats(): LocalSeat[];
+  /** The seat is away (for `awayMs` already) and this node now frees it once the grace period ends. */
+  adopt(room: string, session: string, awayMs: number): void;
+  /** A socket of this node lost its seat while the store was out of reach (someone else holds it now). */
+  evict(socketId: string): void;
+}
+
+/** The seat store cannot be reached right now (a shared store lost its database): retry later. */
+export class SeatsUnavailableError extends Error {
+  override name = 'SeatsUnavailableError';
 }
 
 /** Seats per room, as many rooms as fit in this process. */

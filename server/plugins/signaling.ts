@@ -18,10 +18,10 @@ import {
   type SignalPayload,
 } from '../../src/protocol/signaling.js';
 import type { Limits } from '../config.js';
-import { newSession } from '../lib/ids.js';
+import { newSession, peerIdOf } from '../lib/ids.js';
 import type { SignalingMetrics } from '../lib/metrics.js';
 import { TokenBucket } from '../lib/rate-limit.js';
-import { MemorySeatStore, type Seat, type SeatStore } from '../lib/rooms.js';
+import { MemorySeatStore, SeatsUnavailableError, type LocalSeat, type Seat, type SeatStore } from '../lib/rooms.js';
 import { verifyJoinToken } from '../lib/tokens.js';
 import type { IceServerGrant } from '../lib/turn.js';
 
@@ -36,6 +36,8 @@ export interface SignalingOptions {
   limits: Limits;
   metrics: SignalingMetrics;
   seats?: SeatStore;
+  /** socket.io adapter that reaches the sockets of other nodes (Redis); in-process by default. */
+  adapter?: ServerOptions['adapter'];
 }
 
 type ClientEvent = (typeof CLIENT_EVENTS)[number];
@@ -97,7 +99,7 @@ function ownsSeat(occupants: readonly Seat[], membership: { session: string }, s
  */
 const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => {
   const { limits, metrics } = options;
-  const seats = options.seats ?? new MemorySeatStore();
+  const seats: SeatStore = options.seats ?? new MemorySeatStore();
   const graceTimers = new Map<string, NodeJS.Timeout>();
   let closing = false;
 
@@ -110,6 +112,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
     pingTimeout: limits.pingTimeoutMs,
     connectTimeout: limits.connectTimeoutMs,
     cors: { origin: options.allowedOrigins === '*' ? true : options.allowedOrigins },
+    ...(options.adapter ? { adapter: options.adapter } : {}),
     // CORS headers only keep a foreign page from reading polling responses; a WebSocket ignores
     // them. The origin is checked here, for every transport, before a session exists.
     allowRequest: (request: IncomingMessage, callback: (error: string | null | undefined, ok: boolean) => void) => {
@@ -124,7 +127,12 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
   const io = app.io as unknown as IO;
 
   metrics.gauge({ name: 'rtc_call_sockets', help: 'Connected signaling sockets.', read: () => io.engine.clientsCount });
-  metrics.gauge({ name: 'rtc_call_rooms', help: 'Rooms with at least one seat held.', read: () => seats.roomCount() });
+  metrics.gauge({
+    name: 'rtc_call_rooms',
+    help: 'Rooms with at least one seat held.',
+    // NaN while a shared store is out of reach: unknown, not zero.
+    read: () => seats.roomCount().catch(() => Number.NaN),
+  });
 
   const graceKey = (room: string, session: string): string => `${room}\n${session}`;
   const cancelGrace = (room: string, session: string): void => {
@@ -133,16 +141,55 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
     graceTimers.delete(key);
   };
 
-  /** Sends to the socket holding `seat`; returns whether there was one. */
+  /** Sends to the socket holding `seat`, on this node or (through the adapter) another; returns whether there was one. */
   const tell = <E extends keyof ServerToClientEvents>(
     seat: Seat | null,
     event: E,
     ...args: Parameters<ServerToClientEvents[E]>
   ): boolean => {
     if (!seat?.socketId) return false;
-    io.to(seat.socketId).emit(event, ...args);
+    // A socket of this node is reached without a round trip through Redis (and while it is away).
+    const target = io.sockets.sockets.has(seat.socketId) ? io.local : io;
+    target.to(seat.socketId).emit(event, ...args);
     return true;
   };
+
+  /** Holds the seat for its owner for `ms`, then frees it and tells the other occupant. */
+  function startGrace(membership: Membership, ms: number): void {
+    const key = graceKey(membership.room, membership.session);
+    clearTimeout(graceTimers.get(key));
+    const timer = setTimeout(() => {
+      graceTimers.delete(key);
+      freeSeat(membership, 'disconnected').catch((error: unknown) => app.log.error({ err: error }, 'grace expiry'));
+    }, ms);
+    timer.unref();
+    graceTimers.set(key, timer);
+  }
+
+  // A store shared by several nodes asks this node what it holds (to put it back after Redis lost
+  // it), hands it the seats of dead nodes to time, and names sockets whose seat went elsewhere.
+  seats.bind?.({
+    localSeats: () => {
+      const held: LocalSeat[] = [];
+      for (const socket of io.sockets.sockets.values()) {
+        const membership = socket.data.membership;
+        if (membership) held.push({ room: membership.room, session: membership.session, socketId: socket.id });
+      }
+      for (const key of graceTimers.keys()) {
+        const [room, session] = key.split('\n') as [string, string];
+        held.push({ room, session, socketId: null });
+      }
+      return held;
+    },
+    adopt: (room, session, awayMs) =>
+      startGrace({ room, session, peer: peerIdOf(session) }, Math.max(0, options.seatGraceMs - awayMs)),
+    evict: (socketId) => {
+      const socket = io.sockets.sockets.get(socketId);
+      if (!socket) return;
+      socket.data.membership = null;
+      socket.disconnect(true);
+    },
+  });
 
   async function freeSeat(membership: Membership, reason: 'left' | 'disconnected'): Promise<void> {
     cancelGrace(membership.room, membership.session);
@@ -251,14 +298,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
     socket.data.membership = null;
     if (!membership || closing) return;
     if (!(await seats.detach(membership.room, membership.session, socket.id))) return;
-    const key = graceKey(membership.room, membership.session);
-    clearTimeout(graceTimers.get(key));
-    const timer = setTimeout(() => {
-      graceTimers.delete(key);
-      freeSeat(membership, 'disconnected').catch((error: unknown) => app.log.error({ err: error }, 'grace expiry'));
-    }, options.seatGraceMs);
-    timer.unref();
-    graceTimers.set(key, timer);
+    startGrace(membership, options.seatGraceMs);
   }
 
   const handlers: Record<ClientEvent, (socket: IOSocket, payload: unknown) => Promise<Answer> | Answer> = {
@@ -333,8 +373,13 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
             ? await handlers[known](socket, args[0])
             : fail('bad-request', `${known} takes exactly one payload and an acknowledgement.`);
       } catch (error) {
-        app.log.error({ err: error, event: known }, 'handler failed');
-        result = fail('internal', 'The server could not handle this message; try again.');
+        if (error instanceof SeatsUnavailableError) {
+          app.log.warn({ err: error.cause ?? error, event: known }, 'seat store unavailable');
+          result = fail('unavailable', 'Rooms are out of reach for a moment; try again in a few seconds.');
+        } else {
+          app.log.error({ err: error, event: known }, 'handler failed');
+          result = fail('internal', 'The server could not handle this message; try again.');
+        }
       }
       answer(ack, known, result);
     });

@@ -8,6 +8,7 @@ export const SIGNALING_ERROR_CODES = [
   'unsupported-version',
   'not-joined',
   'internal',
+  'unavailable',
 ] as const;
 
 /** One of {@link SIGNALING_ERROR_CODES}. */

@@ -99,8 +99,15 @@ export class SignalingClient {
 
   /** Takes a seat; resolves with the server's `JoinOk`, rejects with a {@link SignalingError}. */
   async join(request: Omit<JoinRequest, 'v'>): Promise<JoinOk> {
-    const answer = await this.#request('join', { v: PROTOCOL_VERSION, ...request });
-    return answer as JoinOk;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.#request('join', { v: PROTOCOL_VERSION, ...request })) as JoinOk;
+      } catch (error) {
+        // `unavailable`: the server lost its room database (Redis) for a moment and asks to retry.
+        if ((error as SignalingError).code !== 'unavailable' || attempt > 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 3000)));
+      }
+    }
   }
 
   /** Relays a description or candidate to the other seat. */

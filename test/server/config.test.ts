@@ -27,6 +27,7 @@ test('configFromEnv reads every variable', () => {
     TURN_TTL: '600',
     HTTPS: 'self-signed',
     SEAT_GRACE_MS: '5000',
+    REDIS_URL: 'redis://:pw@10.0.0.5:6379/2',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
   });
@@ -45,6 +46,7 @@ test('configFromEnv reads every variable', () => {
       turnTtl: 600,
       tls: 'self-signed',
       seatGraceMs: 5000,
+      redisUrl: 'redis://:pw@10.0.0.5:6379/2',
       logLevel: 'warn',
       production: true,
     },
@@ -72,6 +74,8 @@ test('configFromEnv refuses unusable values with a ConfigError naming the variab
     [{ STUN_URLS: 'turn:t.example.com' }, /^STUN_URLS: .* is not a stun: or stuns: URL/],
     [{ TURN_URLS: 'turn:t', TURN_SECRET: SECRET, TURN_TTL: '10' }, /^TURN_TTL must be an integer from 60/],
     [{ HTTPS: 'yes' }, /^HTTPS takes only "self-signed"/],
+    [{ REDIS_URL: 'http://10.0.0.5:6379' }, /^REDIS_URL must start with redis:\/\/ or rediss:\/\//],
+    [{ REDIS_URL: '10.0.0.5:6379' }, /^REDIS_URL: "10.0.0.5:6379" is not a URL/],
     [{ TLS_CERT: '/etc/c.pem' }, /^TLS_CERT and TLS_KEY must be set together/],
     [{ TLS_CERT: '/c', TLS_KEY: '/k', HTTPS: 'self-signed' }, /either TLS_CERT and TLS_KEY or HTTPS=self-signed/],
   ];
