@@ -100,6 +100,8 @@ if (start >= 0 && end > start) {
 } else {
   console.log(`README.md has no ${README_START} … ${README_END} section: its headline was not updated.`);
 }
-console.log(`Wrote docs/benchmarks.md, docs/images/benchmarks-*.svg and bench/results/bench.json in ${Math.round(report.durationSeconds)} s.`);
+console.log(
+  `Wrote docs/benchmarks.md, docs/images/benchmarks-*.svg and bench/results/bench.json in ${Math.round(report.durationSeconds)} s.`,
+);
 // PeerJS's server keeps timers of its own running: end here.
 process.exit(0);

@@ -19,6 +19,8 @@ export type Variant = (typeof VARIANTS)[number];
 export interface CallSample {
   /** From the second person's join to the later of the two first decoded remote frames. */
   setup: number;
+  /** From the second person's join to its peer connection being `connected` (part of `setup`). */
+  connected: number;
   /** From the second person's `connected` to its first chat message acknowledged by the first. */
   firstMessage: number;
   /** Round trips of a 2 KB message, second person → first → second. */
@@ -175,17 +177,24 @@ async function oneCall(
       'the first join',
     );
     const [caller, firstFrame] = await timeout(
-      Promise.all([second.evaluate((c) => (window as unknown as BenchWindow).bench.call(c), b), first.evaluate(() => (window as unknown as BenchWindow).bench.frame)]),
+      Promise.all([
+        second.evaluate((c) => (window as unknown as BenchWindow).bench.call(c), b),
+        first.evaluate(() => (window as unknown as BenchWindow).bench.frame),
+      ]),
       CALL_TIMEOUT_MS,
       'the call',
     );
     const roundTrips = await timeout(
-      second.evaluate(([count, size]) => (window as unknown as BenchWindow).bench.roundTrips(count, size), [options.roundTrips, options.messageBytes]),
+      second.evaluate(
+        ([count, size]) => (window as unknown as BenchWindow).bench.roundTrips(count, size),
+        [options.roundTrips, options.messageBytes],
+      ),
       CALL_TIMEOUT_MS,
       'the round trips',
     );
     return {
       setup: Math.max(firstFrame, caller.frameAt) - caller.joinAt,
+      connected: caller.connectedAt - caller.joinAt,
       firstMessage: caller.firstMessageAt - caller.connectedAt,
       roundTrips,
     };
@@ -213,7 +222,13 @@ export async function measureCalls(options: CallOptions): Promise<CallResults> {
       const outcome = Object.fromEntries(VARIANTS.map((v) => [v, null])) as Record<Variant, CallSample | string | null>;
       for (const variant of order) {
         try {
-          outcome[variant] = await oneCall(people, services, variant, `${run}-${variant}-${round + options.warmup}`, options);
+          outcome[variant] = await oneCall(
+            people,
+            services,
+            variant,
+            `${run}-${variant}-${round + options.warmup}`,
+            options,
+          );
         } catch (error) {
           outcome[variant] = error instanceof Error ? error.message : String(error);
         }

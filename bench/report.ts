@@ -59,6 +59,9 @@ export function summarize(values: number[]): Summary | null {
 }
 
 const setupOf = (result: VariantResult): number[] => result.samples.map((sample) => sample.setup);
+const connectedOf = (result: VariantResult): number[] => result.samples.map((sample) => sample.connected);
+const afterConnectedOf = (result: VariantResult): number[] =>
+  result.samples.map((sample) => sample.setup - sample.connected);
 const firstMessageOf = (result: VariantResult): number[] => result.samples.map((sample) => sample.firstMessage);
 const roundTripsOf = (result: VariantResult): number[] => result.samples.flatMap((sample) => sample.roundTrips);
 
@@ -81,7 +84,18 @@ interface Table {
 
 function setupTable(report: Report): Table {
   return {
-    headers: ['variant', 'calls', 'p50', 'p90', 'min', 'max', 'rtc-call ÷ this (p50 / p90)', 'failed'],
+    headers: [
+      'variant',
+      'calls',
+      'p50',
+      'p90',
+      'min',
+      'max',
+      'rtc-call ÷ this (p50 / p90)',
+      'join → connected, p50',
+      'connected → frames, p50',
+      'failed',
+    ],
     rows: VARIANTS.map((variant) => {
       const result = report.calls[variant];
       const s = summarize(setupOf(result));
@@ -94,6 +108,8 @@ function setupTable(report: Report): Table {
         ms(s?.min),
         ms(s?.max),
         variant === 'widget' ? '' : `${r.p50} / ${r.p90}`,
+        ms(summarize(connectedOf(result))?.p50),
+        ms(summarize(afterConnectedOf(result))?.p50),
         String(result.failures.length),
       ];
     }),
@@ -316,7 +332,9 @@ Run of ${report.date}, ${Math.round(report.durationSeconds)} s in all.
 ## Call setup
 
 From the second person's \`join()\` to the first decoded remote video frame on **both** sides (the
-later of the two), ${options.calls} calls per variant.
+later of the two), ${options.calls} calls per variant. The last two columns split each call at the
+moment the second person's peer connection became \`connected\` (the medians of the parts need not add up
+to the median of the whole).
 
 ${markdownTable(setupTable(report))}
 

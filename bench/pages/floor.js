@@ -1,8 +1,8 @@
 // The floor: the least a page can do to hold the same call over the same signaling server
 // (protocol v1: join, signal, peer-join). No widget, no recovery, no chat protocol: one peer
 // connection with a negotiated data channel, trickle ICE, and the second to join offers at once.
-import { io } from '/socket.io.esm.min.js';
-import { camera, firstFrame, textOf } from '/measure.js';
+import { io } from './socket.io.esm.min.js';
+import { camera, firstFrame, textOf } from './measure.js';
 
 const remote = document.querySelector('#remote');
 const local = document.querySelector('#local');

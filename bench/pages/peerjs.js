@@ -2,7 +2,7 @@
 // media call for audio and video, and a data connection for chat. PeerJS gives each its own
 // RTCPeerConnection; both start at once. Its cloud server and Google STUN are overridden: the
 // server is the benchmark's, on loopback, and there are no ICE servers.
-import { camera, firstFrame, textOf } from '/measure.js';
+import { camera, firstFrame, textOf } from './measure.js';
 
 const remote = document.querySelector('#remote');
 const local = document.querySelector('#local');

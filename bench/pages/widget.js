@@ -1,8 +1,8 @@
 // The widget as a page embeds it: the drop-in bundle and one <rtc-call>, joined from script.
 // The element gets its room in the same task as join(), so it does not start a camera preview
 // first: media is acquired inside the timed join, as in the other variants.
-import '/rtc-call.js';
-import { firstFrame, textOf } from '/measure.js';
+import './rtc-call.js';
+import { firstFrame, textOf } from './measure.js';
 
 const el = document.createElement('rtc-call');
 document.body.append(el);
