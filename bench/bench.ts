@@ -7,7 +7,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import prettier from 'prettier';
 import { measureBundles } from './bundle-size.js';
-import { VARIANTS, measureCalls, type CallSample } from './call-setup.js';
+import { VARIANTS, measureCalls, type RoundOutcome } from './call-setup.js';
 import { LABELS, benchmarksMarkdown, dataChart, headline, printable, setupChart, type Report } from './report.js';
 import { readServerResults } from './server-results.js';
 
@@ -32,7 +32,9 @@ async function formatted(path: URL, text: string): Promise<string> {
 
 const started = performance.now();
 const loadBefore = os.loadavg();
-console.log(`rtc-call benchmark: ${CALLS} calls per variant after ${WARMUP} warm-up rounds, ${os.cpus().length} cores`);
+console.log(
+  `rtc-call benchmark: ${CALLS} rounds (a timed call and a chat call per variant) after ${WARMUP} warm-up rounds, ${os.availableParallelism()} cores`,
+);
 
 const bundles = await measureBundles();
 console.log('bundle sizes measured');
@@ -44,12 +46,13 @@ const calls = await measureCalls({
   roundTrips: 5,
   messageBytes: 2048,
   progress(round, outcome) {
-    const cell = (result: CallSample | string | null): string =>
-      typeof result === 'string' ? 'failed' : result ? `${result.setup} ms` : '-';
+    const cell = ({ call, chat }: RoundOutcome): string =>
+      `${typeof call === 'string' ? 'failed' : `${Math.round(call.setup)} ms`}` +
+      ` (chat ${typeof chat === 'string' ? 'failed' : `${chat.firstMessage} ms`})`;
     const cells = VARIANTS.map((variant) => `${LABELS[variant]} ${cell(outcome[variant])}`).join(' · ');
-    const label = round > 0 ? `call ${round}/${CALLS}` : 'warm-up';
+    const label = round > 0 ? `round ${round}/${CALLS}` : 'warm-up';
     const elapsed = Math.round((performance.now() - started) / 1000);
-    console.log(`${label.padEnd(11)} ${cells}  (${elapsed} s)`);
+    console.log(`${label.padEnd(12)} ${cells}  (${elapsed} s)`);
   },
 });
 

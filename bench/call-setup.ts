@@ -15,33 +15,43 @@ export const VARIANTS = ['widget', 'floor', 'peerjs'] as const;
 /** One of {@link VARIANTS}. */
 export type Variant = (typeof VARIANTS)[number];
 
-/** What one call measured, in milliseconds. */
-export interface CallSample {
+/** What one timed call measured, in milliseconds. */
+export interface SetupSample {
   /** From the second person's join to the later of the two first decoded remote frames. */
   setup: number;
   /** From the second person's join to its peer connection being `connected` (part of `setup`). */
   connected: number;
-  /** From the second person's `connected` to its first chat message acknowledged by the first. */
-  firstMessage: number;
-  /** Round trips of a 2 KB message, second person → first → second. */
+  /** Round trips of a 2 KB message once both frames arrived, second person → first → second. */
   roundTrips: number[];
+}
+
+/** What one chat call measured: from the second person's `connected` to its first message delivered. */
+export interface ChatSample {
+  firstMessage: number;
 }
 
 /** Every call of one variant, and the calls that did not complete. */
 export interface VariantResult {
-  samples: CallSample[];
+  calls: SetupSample[];
+  chats: ChatSample[];
   failures: string[];
+}
+
+/** One round's outcome for one variant: a sample, or why the call failed. */
+export interface RoundOutcome {
+  call: SetupSample | string;
+  chat: ChatSample | string;
 }
 
 /** Options of {@link measureCalls}. */
 export interface CallOptions {
   calls: number;
-  /** Calls per variant run first and thrown away (first-use costs of the browser). */
+  /** Rounds run first and thrown away (first-use costs of the browser). */
   warmup: number;
   roundTrips: number;
   messageBytes: number;
-  /** Called after each round of one call per variant; `round` counts from 1, and is 0 or below while warming up. */
-  progress: (round: number, results: Record<Variant, CallSample | string | null>) => void;
+  /** Called after each round; `round` counts from 1, and is 0 or below while warming up. */
+  progress: (round: number, outcome: Record<Variant, RoundOutcome>) => void;
 }
 
 /** What {@link measureCalls} returns. */
@@ -72,7 +82,8 @@ const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.j
 interface BenchPage {
   frame: Promise<number>;
   seat(config: PageConfig): Promise<void>;
-  call(config: PageConfig): Promise<{ joinAt: number; connectedAt: number; firstMessageAt: number; frameAt: number }>;
+  call(config: PageConfig): Promise<{ joinAt: number; connectedAt: number; frameAt: number }>;
+  chat(config: PageConfig): Promise<{ connectedAt: number; firstMessageAt: number }>;
   roundTrips(count: number, size: number): Promise<number[]>;
 }
 
@@ -152,33 +163,41 @@ function timeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
-/** One call between two fresh browser contexts. */
-async function oneCall(
+/** Loads the variant's page for both people and seats the first; returns the second's config. */
+async function prepare(people: [Page, Page], services: Services, variant: Variant, id: string): Promise<PageConfig> {
+  await Promise.all(people.map((page) => load(page, `${services.pages}/${variant}.html`)));
+  const config = { signaling: services.signaling, room: `bench-${id}`, server: services.peerServer };
+  await timeout(
+    people[0].evaluate((c) => (window as unknown as BenchWindow).bench.seat(c), {
+      ...config,
+      self: `${id}-a`,
+      other: `${id}-b`,
+    }),
+    CALL_TIMEOUT_MS,
+    'the first join',
+  );
+  return { ...config, self: `${id}-b`, other: `${id}-a` };
+}
+
+/** Hangs up: a blank page closes the connections, as a person closing the tab would. */
+async function hangUp(people: [Page, Page]): Promise<void> {
+  await Promise.all(people.map((page) => page.goto('about:blank')));
+}
+
+/** A timed call: the second person joins; both wait for video; then chat round trips. */
+async function setupCall(
   people: [Page, Page],
   services: Services,
   variant: Variant,
   id: string,
   options: CallOptions,
-): Promise<CallSample> {
-  const url = `${services.pages}/${variant}.html`;
+): Promise<SetupSample> {
   const [first, second] = people;
-  await Promise.all(people.map((page) => load(page, url)));
   try {
-    const config = {
-      signaling: services.signaling,
-      room: `bench-${id}`,
-      server: services.peerServer,
-    };
-    const a = { ...config, self: `${id}-a`, other: `${id}-b` };
-    const b = { ...config, self: `${id}-b`, other: `${id}-a` };
-    await timeout(
-      first.evaluate((c) => (window as unknown as BenchWindow).bench.seat(c), a),
-      CALL_TIMEOUT_MS,
-      'the first join',
-    );
+    const config = await prepare(people, services, variant, id);
     const [caller, firstFrame] = await timeout(
       Promise.all([
-        second.evaluate((c) => (window as unknown as BenchWindow).bench.call(c), b),
+        second.evaluate((c) => (window as unknown as BenchWindow).bench.call(c), config),
         first.evaluate(() => (window as unknown as BenchWindow).bench.frame),
       ]),
       CALL_TIMEOUT_MS,
@@ -195,23 +214,39 @@ async function oneCall(
     return {
       setup: Math.max(firstFrame, caller.frameAt) - caller.joinAt,
       connected: caller.connectedAt - caller.joinAt,
-      firstMessage: caller.firstMessageAt - caller.connectedAt,
       roundTrips,
     };
   } finally {
-    // Hang up: a blank page closes the connections, as a person closing the tab would.
-    await Promise.all(people.map((page) => page.goto('about:blank')));
+    await hangUp(people);
   }
 }
 
-/** Runs `options.calls` calls of each variant, interleaved, after a few warm-up calls. */
+/**
+ * A chat call: the second person sends a message the moment it is connected. Kept apart from the
+ * timed calls, whose video a message handled meanwhile would slow down.
+ */
+async function chatCall(people: [Page, Page], services: Services, variant: Variant, id: string): Promise<ChatSample> {
+  try {
+    const config = await prepare(people, services, variant, id);
+    const chat = await timeout(
+      people[1].evaluate((c) => (window as unknown as BenchWindow).bench.chat(c), config),
+      CALL_TIMEOUT_MS,
+      'the chat call',
+    );
+    return { firstMessage: chat.firstMessageAt - chat.connectedAt };
+  } finally {
+    await hangUp(people);
+  }
+}
+
+const failure = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Runs `options.calls` rounds, each one timed call and one chat call per variant, interleaved. */
 export async function measureCalls(options: CallOptions): Promise<CallResults> {
   const services = await startServices();
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
-  const results = Object.fromEntries(VARIANTS.map((v) => [v, { samples: [], failures: [] }])) as unknown as Record<
-    Variant,
-    VariantResult
-  >;
+  const results = {} as Record<Variant, VariantResult>;
+  for (const variant of VARIANTS) results[variant] = { calls: [], chats: [], failures: [] };
   const people = [await person(browser), await person(browser)] as [Page, Page];
   const run = Math.random().toString(36).slice(2, 8);
   try {
@@ -219,26 +254,24 @@ export async function measureCalls(options: CallOptions): Promise<CallResults> {
       // Rotate the order every round, so no variant always runs right after another.
       const shift = ((round % VARIANTS.length) + VARIANTS.length) % VARIANTS.length;
       const order = [...VARIANTS.slice(shift), ...VARIANTS.slice(0, shift)];
-      const outcome = Object.fromEntries(VARIANTS.map((v) => [v, null])) as Record<Variant, CallSample | string | null>;
+      const outcome = {} as Record<Variant, RoundOutcome>;
+      const id = (variant: Variant, kind: string): string => `${run}-${variant}-${kind}-${round + options.warmup}`;
       for (const variant of order) {
-        try {
-          outcome[variant] = await oneCall(
-            people,
-            services,
-            variant,
-            `${run}-${variant}-${round + options.warmup}`,
-            options,
-          );
-        } catch (error) {
-          outcome[variant] = error instanceof Error ? error.message : String(error);
-        }
+        const call = await setupCall(people, services, variant, id(variant, 'call'), options).catch(failure);
+        outcome[variant] = { call, chat: '' };
+      }
+      for (const variant of order) {
+        outcome[variant].chat = await chatCall(people, services, variant, id(variant, 'chat')).catch(failure);
       }
       options.progress(round + 1, outcome);
       if (round < 0) continue;
       for (const variant of VARIANTS) {
-        const result = outcome[variant];
-        if (typeof result === 'string') results[variant].failures.push(result);
-        else if (result) results[variant].samples.push(result);
+        const { call, chat } = outcome[variant];
+        const result = results[variant];
+        if (typeof call === 'string') result.failures.push(`timed call: ${call}`);
+        else result.calls.push(call);
+        if (typeof chat === 'string') result.failures.push(`chat call: ${chat}`);
+        else result.chats.push(chat);
       }
     }
     return { chromium: browser.version(), results };

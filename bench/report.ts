@@ -58,12 +58,12 @@ export function summarize(values: number[]): Summary | null {
   };
 }
 
-const setupOf = (result: VariantResult): number[] => result.samples.map((sample) => sample.setup);
-const connectedOf = (result: VariantResult): number[] => result.samples.map((sample) => sample.connected);
+const setupOf = (result: VariantResult): number[] => result.calls.map((sample) => sample.setup);
+const connectedOf = (result: VariantResult): number[] => result.calls.map((sample) => sample.connected);
 const afterConnectedOf = (result: VariantResult): number[] =>
-  result.samples.map((sample) => sample.setup - sample.connected);
-const firstMessageOf = (result: VariantResult): number[] => result.samples.map((sample) => sample.firstMessage);
-const roundTripsOf = (result: VariantResult): number[] => result.samples.flatMap((sample) => sample.roundTrips);
+  result.calls.map((sample) => sample.setup - sample.connected);
+const firstMessageOf = (result: VariantResult): number[] => result.chats.map((sample) => sample.firstMessage);
+const roundTripsOf = (result: VariantResult): number[] => result.calls.flatMap((sample) => sample.roundTrips);
 
 const ms = (value: number | undefined): string => (value === undefined ? 'n/a' : `${Math.round(value)} ms`);
 const ratio = (a: number | undefined, b: number | undefined): string =>
@@ -125,12 +125,21 @@ function dataTable(report: Report): Table {
       'p90',
       `${bytes / 1024} KB round trip, p50`,
       'p90',
+      'chat calls',
       'round trips',
     ],
     rows: VARIANTS.map((variant) => {
       const first = summarize(firstMessageOf(report.calls[variant]));
       const trips = summarize(roundTripsOf(report.calls[variant]));
-      return [LABELS[variant], ms(first?.p50), ms(first?.p90), ms(trips?.p50), ms(trips?.p90), String(trips?.n ?? 0)];
+      return [
+        LABELS[variant],
+        ms(first?.p50),
+        ms(first?.p90),
+        ms(trips?.p50),
+        ms(trips?.p90),
+        String(first?.n ?? 0),
+        String(trips?.n ?? 0),
+      ];
     }),
   };
 }
@@ -343,7 +352,8 @@ ${markdownTable(setupTable(report))}
 ## Data channel
 
 Time from \`connected\` (the second person's peer connection) to its first chat message being
-delivered, and the round trip of a ${options.messageBytes}-byte message (${options.roundTrips} per call: sent by the
+delivered, measured in calls of their own (${options.calls} per variant); and the round trip of a
+${options.messageBytes}-byte message in the timed calls once both videos showed (${options.roundTrips} per call: sent by the
 second person, echoed by the first, received).
 
 ${markdownTable(dataTable(report))}
@@ -385,15 +395,17 @@ ${
   benchmark's own process: rtc-call's signaling server (\`buildApp()\`, default configuration), PeerJS's
   server (npm \`peer\`), and a static server for the pages.
 - **Two people, two contexts.** Each call is two browser contexts (two people: separate storage,
-  separate renderer processes) that load a fresh copy of the variant's page. The first person
-  joins and waits until seated (media acquired, joined at the server); then the second person's
-  join is timed. Media is acquired inside the timed join in every variant (\`getUserMedia\` in
-  parallel with the signaling connection); the widget gets its room in the same task as \`join()\`,
-  so it does not start a camera preview first. Every page shows the local camera and plays the
-  remote stream in a \`<video>\`.
+  separate renderer processes), each loading a fresh copy of the variant's page for every call. The
+  first person joins and waits until seated (media acquired, joined at the server); then the
+  second person's join is timed. Media is acquired inside the timed join in every variant
+  (\`getUserMedia\` in parallel with the signaling connection); the widget gets its room in the same
+  task as \`join()\`, so it does not start a camera preview first. Every page shows the same picture:
+  the remote video on a 640 px wide stage, the local camera small in a corner.
 - **First frame.** \`requestVideoFrameCallback\` on each side's remote \`<video>\`, registered when
-  the page loads; the setup time is from \`join()\` to the later of the two callbacks. Times are
-  \`Date.now()\` in each page (the wall clock is the one clock the two renderer processes share).
+  the page loads; a side's first frame is the callback's \`presentationTime\` (when the decoded
+  frame went to the compositor), so a page is not charged for the moment its main thread gets
+  round to the callback. The setup time runs from \`join()\` to the later of the two sides. Times
+  are taken on the wall clock (\`Date.now()\`), the one clock the two renderer processes share.
 - **Variants.**
   - rtc-call: the drop-in bundle \`dist/rtc-call.js\` and one \`<rtc-call>\` per page
     (\`bench/pages/widget.js\`); chat through \`sendMessage()\` (resolves when the peer acknowledged it) and the
@@ -406,15 +418,17 @@ ${
     chat, started together, as PeerJS's documentation shows a call with chat (PeerJS gives each its own
     RTCPeerConnection); the first person answers with its stream. Host, port and path point at the
     local PeerServer; \`config: {iceServers: []}\` replaces PeerJS's default Google STUN server.
-- **Order and count.** ${options.warmup} warm-up round${options.warmup === 1 ? '' : 's'} (discarded), then ${options.calls} rounds of one call
-  per variant, one call at a time, the order rotated every round so no variant always follows
-  another. A call that does not finish within 30 s counts as failed and is listed; it is not
-  retried.
-- **Data channel.** "Connected" is the second person's \`connected\` (the widget's state, the
-  peer connection's \`connectionState\` for the others; for PeerJS the media connection's). The first
-  message is sent at that moment and counts once the first person acknowledged it (the widget's
-  chat acknowledges after a short coalescing delay, \`ackDelayMs\`; the others reply at once).
-  Round trips then run one after another on the open channel.
+- **Order and count.** ${options.warmup} warm-up round${options.warmup === 1 ? '' : 's'} (discarded), then ${options.calls} rounds; a round is one
+  timed call per variant, then one chat call per variant, one call at a time, the order rotated
+  every round so that no variant always follows another. A call that does not finish within 30 s
+  counts as failed and is listed; it is not retried.
+- **Data channel.** The first message is measured in separate chat calls: handling a message while
+  the first frames are on their way would slow the timed calls. "Connected" is the second person's
+  \`connected\` (the widget's state, the peer connection's \`connectionState\` for the others; for
+  PeerJS the media connection's). The message is sent at that moment and counts once the first
+  person has it: the widget's chat acknowledges it itself (after a hello exchange on the channel and
+  a 20 ms coalescing delay, \`ackDelayMs\`); on the others the first person answers \`ack\`.
+  Round trips run after the setup of the timed calls, one after another on the open channel.
 - **Percentiles** interpolate linearly between the closest ranks; ratios divide rtc-call's
   percentile by the other variant's (below 1 means rtc-call is faster).
 - Raw samples of the last run: \`bench/results/bench.json\` (not committed).

@@ -70,6 +70,14 @@ async function join({ signaling, room }) {
   return answer;
 }
 
+/** Resolves with the time the connection is `connected`. */
+async function connected() {
+  if (pc.connectionState !== 'connected') {
+    await until(pc, 'connectionstatechange', () => pc.connectionState === 'connected');
+  }
+  return Date.now();
+}
+
 const until = (target, type, test = () => true) =>
   new Promise((resolve) => {
     const listener = (event) => {
@@ -91,19 +99,25 @@ window.bench = {
     );
   },
 
-  /** The second person: joins (the timed call), offers, then says hello once connected. */
+  /** The second person: joins (the timed call) and offers; resolves once its remote video shows a frame. */
   async call(config) {
     const joinAt = Date.now();
-    const answer = await join(config);
-    if (answer.peers.length === 0) throw new Error('the first person is not in the room');
+    await join(config);
     open(true);
-    await until(pc, 'connectionstatechange', () => pc.connectionState === 'connected');
-    const connectedAt = Date.now();
+    const connectedAt = await connected();
+    return { joinAt, connectedAt, frameAt: await frame };
+  },
+
+  /** The second person in a chat call: joins, and says `hello` the moment it is connected. */
+  async chat(config) {
+    await join(config);
+    open(true);
+    const connectedAt = await connected();
     if (channel.readyState !== 'open') await until(channel, 'open');
     const acked = until(channel, 'message', ({ data }) => data === 'ack');
     channel.send('hello');
     await acked;
-    return { joinAt, connectedAt, firstMessageAt: Date.now(), frameAt: await frame };
+    return { connectedAt, firstMessageAt: Date.now() };
   },
 
   /** Round trips of a `size`-byte message: sent, echoed by the first person, received. */

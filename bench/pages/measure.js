@@ -2,9 +2,18 @@
 // Times are wall-clock milliseconds (Date.now()): the two people of a call are two browser
 // processes, and the wall clock is the one clock they share.
 
-/** Resolves with the time the first frame of `video` was presented (decoded and composited). */
+/**
+ * Resolves with the time the first frame of `video` was handed to the compositor (decoded, about
+ * to be on screen): the `presentationTime` of `requestVideoFrameCallback`, on the wall clock. The
+ * callback itself runs later, when the page's main thread gets to it; video frames reach the screen
+ * without waiting for that thread, so a page busy with its own rendering is not charged for it.
+ */
 export function firstFrame(video) {
-  return new Promise((resolve) => video.requestVideoFrameCallback(() => resolve(Date.now())));
+  return new Promise((resolve) =>
+    video.requestVideoFrameCallback((_now, { presentationTime }) =>
+      resolve(Date.now() - (performance.now() - presentationTime)),
+    ),
+  );
 }
 
 /** The camera and microphone (fake devices in the benchmark), as every variant asks for them. */

@@ -30,6 +30,20 @@ const next = (connection) => new Promise((resolve) => connection.once('data', re
 
 let conn;
 
+/** Calls the first person with media and opens the chat connection; resolves when the media connection is connected. */
+async function startCall(config) {
+  const call = peer.call(config.other, stream);
+  conn = peer.connect(config.other);
+  show(call);
+  const pc = call.peerConnection;
+  await new Promise((resolve) => {
+    const check = () => pc.connectionState === 'connected' && resolve();
+    pc.addEventListener('connectionstatechange', check);
+    check();
+  });
+  return Date.now();
+}
+
 window.bench = {
   frame,
 
@@ -49,21 +63,19 @@ window.bench = {
   async call(config) {
     const joinAt = Date.now();
     await join(config);
-    const call = peer.call(config.other, stream);
-    conn = peer.connect(config.other);
-    show(call);
-    const pc = call.peerConnection;
-    await new Promise((resolve) => {
-      const check = () => pc.connectionState === 'connected' && resolve();
-      pc.addEventListener('connectionstatechange', check);
-      check();
-    });
-    const connectedAt = Date.now();
+    const connectedAt = await startCall(config);
+    return { joinAt, connectedAt, frameAt: await frame };
+  },
+
+  /** The second person in a chat call: as {@link call}, then says `hello` the moment it is connected. */
+  async chat(config) {
+    await join(config);
+    const connectedAt = await startCall(config);
     if (!conn.open) await new Promise((resolve) => conn.once('open', resolve));
     const acked = next(conn);
     conn.send('hello');
     await acked;
-    return { joinAt, connectedAt, firstMessageAt: Date.now(), frameAt: await frame };
+    return { connectedAt, firstMessageAt: Date.now() };
   },
 
   /** Round trips of a `size`-byte message over the data connection. */

@@ -19,9 +19,11 @@ const reached = (state) =>
 window.bench = {
   frame,
 
-  /** The first person: joins and waits, answering every chat message with the same text. */
+  /** The first person: joins and waits; echoes every chat message but `hello` (acknowledged by the chat itself). */
   async seat({ signaling, room }) {
-    el.addEventListener('rtc-message', (event) => void el.sendMessage(event.message.text).catch(() => undefined));
+    el.addEventListener('rtc-message', ({ message }) => {
+      if (message.text !== 'hello') el.sendMessage(message.text).catch(() => undefined);
+    });
     const waiting = reached('waiting');
     el.signaling = signaling;
     el.room = room;
@@ -29,16 +31,25 @@ window.bench = {
     await waiting;
   },
 
-  /** The second person: joins (the timed call), then sends one chat message once connected. */
+  /** The second person: joins (the timed call); resolves once its own remote video shows a frame. */
   async call({ signaling, room }) {
     const connected = reached('connected');
     el.signaling = signaling;
     el.room = room;
     const joinAt = Date.now();
     void el.join();
+    return { joinAt, connectedAt: await connected, frameAt: await frame };
+  },
+
+  /** The second person in a chat call: joins, and sends `hello` the moment it is connected. */
+  async chat({ signaling, room }) {
+    const connected = reached('connected');
+    el.signaling = signaling;
+    el.room = room;
+    void el.join();
     const connectedAt = await connected;
     await el.sendMessage('hello');
-    return { joinAt, connectedAt, firstMessageAt: Date.now(), frameAt: await frame };
+    return { connectedAt, firstMessageAt: Date.now() };
   },
 
   /** Round trips of a `size`-byte chat message: sent, echoed by the first person, received. */
