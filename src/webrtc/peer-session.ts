@@ -81,6 +81,10 @@ export class PeerSession extends EventTarget {
     this.pc.addEventListener('connectionstatechange', () => this.dispatchEvent(new Event('connection-state')));
 
     for (const track of options.localStream?.getTracks() ?? []) this.pc.addTrack(track, options.localStream!);
+    // The initiator's first offer starts now, not on `negotiationneeded`: that event is a task,
+    // queued behind whatever the page renders meanwhile. The spec then drops the pending event
+    // (the operations chain is busy, then the state is not stable), so only one offer goes out.
+    if (options.initiator) void this.#offer();
   }
 
   #chatChannel(): RTCDataChannel {

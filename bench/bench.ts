@@ -1,0 +1,110 @@
+// `npm run bench`: call setup, data channel and bundle size of rtc-call next to a hand-written floor
+// page and PeerJS, measured side by side in one run; prints the tables and writes
+// docs/benchmarks.md with its charts. A benchmark, not a test: the numbers depend on the machine.
+// BENCH_CALLS sets the number of calls per variant (default 30) for a quicker look.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import prettier from 'prettier';
+import { measureBundles } from './bundle-size.js';
+import { VARIANTS, measureCalls, type RoundOutcome } from './call-setup.js';
+import { LABELS, benchmarksMarkdown, dataChart, headline, printable, setupChart, type Report } from './report.js';
+import { readServerResults } from './server-results.js';
+
+const ROOT = new URL('../', import.meta.url);
+const CALLS = Number(process.env.BENCH_CALLS ?? 30);
+const WARMUP = 2;
+const PACKAGES = ['lit', 'socket.io', 'socket.io-client', 'fastify', 'peerjs', 'peer', 'playwright-core'];
+const README_START = '<!-- benchmarks:start -->';
+const README_END = '<!-- benchmarks:end -->';
+
+if (!Number.isInteger(CALLS) || CALLS < 1) throw new Error('BENCH_CALLS must be a positive integer');
+
+async function version(name: string): Promise<string> {
+  const manifest = await readFile(new URL(`node_modules/${name}/package.json`, ROOT), 'utf8');
+  return (JSON.parse(manifest) as { version: string }).version;
+}
+
+async function formatted(path: URL, text: string): Promise<string> {
+  const options = await prettier.resolveConfig(path);
+  return prettier.format(text, { ...options, filepath: path.pathname });
+}
+
+const started = performance.now();
+const loadBefore = os.loadavg();
+console.log(
+  `rtc-call benchmark: ${CALLS} rounds (a timed call and a chat call per variant) after ${WARMUP} warm-up rounds, ${os.availableParallelism()} cores`,
+);
+
+const bundles = await measureBundles();
+console.log('bundle sizes measured');
+const server = await readServerResults();
+
+const calls = await measureCalls({
+  calls: CALLS,
+  warmup: WARMUP,
+  roundTrips: 5,
+  messageBytes: 2048,
+  progress(round, outcome) {
+    const cell = ({ call, chat }: RoundOutcome): string =>
+      `${typeof call === 'string' ? 'failed' : `${Math.round(call.setup)} ms`}` +
+      ` (chat ${typeof chat === 'string' ? 'failed' : `${chat.firstMessage} ms`})`;
+    const cells = VARIANTS.map((variant) => `${LABELS[variant]} ${cell(outcome[variant])}`).join(' · ');
+    const label = round > 0 ? `round ${round}/${CALLS}` : 'warm-up';
+    const elapsed = Math.round((performance.now() - started) / 1000);
+    console.log(`${label.padEnd(12)} ${cells}  (${elapsed} s)`);
+  },
+});
+
+const ownManifest = JSON.parse(await readFile(new URL('package.json', ROOT), 'utf8')) as { version: string };
+const versions: Record<string, string> = {
+  'rtc-call': ownManifest.version,
+  Chromium: calls.chromium,
+  Node: process.versions.node,
+};
+for (const name of PACKAGES) versions[name] = await version(name);
+
+const report: Report = {
+  date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  durationSeconds: (performance.now() - started) / 1000,
+  machine: {
+    cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
+    cores: os.availableParallelism(),
+    memoryGiB: os.totalmem() / 2 ** 30,
+    os: `${os.type()} ${os.release()}`,
+    loadBefore,
+    loadAfter: os.loadavg(),
+  },
+  versions,
+  options: { calls: CALLS, warmup: WARMUP, roundTrips: 5, messageBytes: 2048 },
+  calls: calls.results,
+  bundles,
+  server,
+};
+
+console.log(`\n${printable(report)}\n`);
+
+await mkdir(new URL('bench/results/', ROOT), { recursive: true });
+await writeFile(new URL('bench/results/bench.json', ROOT), `${JSON.stringify(report, null, 2)}\n`);
+await mkdir(new URL('docs/images/', ROOT), { recursive: true });
+await writeFile(new URL('docs/images/benchmarks-setup.svg', ROOT), setupChart(report));
+await writeFile(new URL('docs/images/benchmarks-data.svg', ROOT), dataChart(report));
+const doc = new URL('docs/benchmarks.md', ROOT);
+await writeFile(doc, await formatted(doc, benchmarksMarkdown(report)));
+
+// The README carries the headline between two markers.
+const readmeUrl = new URL('README.md', ROOT);
+const readme = await readFile(readmeUrl, 'utf8');
+const start = readme.indexOf(README_START);
+const end = readme.indexOf(README_END);
+if (start >= 0 && end > start) {
+  const section = `${README_START}\n\n[Benchmarks](docs/benchmarks.md): ${headline(report)}\n\n`;
+  await writeFile(readmeUrl, await formatted(readmeUrl, readme.slice(0, start) + section + readme.slice(end)));
+} else {
+  console.log(`README.md has no ${README_START} … ${README_END} section: its headline was not updated.`);
+}
+console.log(
+  `Wrote docs/benchmarks.md, docs/images/benchmarks-*.svg and bench/results/bench.json in ${Math.round(report.durationSeconds)} s.`,
+);
+// PeerJS's server keeps timers of its own running: end here.
+process.exit(0);
