@@ -332,7 +332,7 @@ export function benchmarksMarkdown(report: Report): string {
 
 rtc-call next to the alternatives people compare it with, measured the same way in the same run:
 a hand-written page that holds the same call with no widget (the floor), and PeerJS with its own
-server. Run it yourself with \`npm run bench\` (about five minutes on two cores).
+server. Run it yourself with \`npm run bench\` (about four minutes on two cores).
 
 ${headline(report)}
 
@@ -348,6 +348,23 @@ to the median of the whole).
 ${markdownTable(setupTable(report))}
 
 ![Call setup, one dot per call](images/benchmarks-setup.svg)
+
+### What was tuned
+
+- The second person's first offer starts as soon as its peer connection exists, instead of on
+  \`negotiationneeded\`, a task that queued behind the widget's own rendering
+  (\`src/webrtc/peer-session.ts\`; \`test/browser/peer-session.test.ts\` checks that exactly one offer
+  goes out). Already in place before: media and the signaling connection are started together in
+  \`join()\`, the person who joins second offers at once, and the first holds its offers until then.
+- Tried, measured against the unchanged widget in interleaved runs, and left out because the
+  difference stayed within the noise: \`iceCandidatePoolSize: 1\` (on loopback, host candidates are
+  gathered in a millisecond or two; with STUN or TURN servers it would be worth another look), no
+  stats sample at \`connected\`, no transition on the local preview, reading sessionStorage before the
+  join, and attaching the remote stream only once it has tracks.
+- What remains is work the floor page does not do: during the join the widget renders its in-call
+  view (a lit update and a frame of style, layout and paint, about 10 ms of main-thread time on an
+  idle machine). On a machine loaded beyond its cores that work waits its turn for the CPU and
+  shows in the join → connected column, so the ratio moves with the load (listed under Machine).
 
 ## Data channel
 
