@@ -326,6 +326,8 @@ export function benchmarksMarkdown(report: Report): string {
   const failures = VARIANTS.flatMap((variant) =>
     report.calls[variant].failures.map((failure) => `- ${LABELS[variant]}: ${failure.split('\n')[0]}`),
   );
+  const connectedWidget = summarize(connectedOf(report.calls.widget));
+  const connectedFloor = summarize(connectedOf(report.calls.floor));
   return `# Benchmarks
 
 <!-- Written by \`npm run bench\` (bench/report.ts). Do not edit by hand: run it again. -->
@@ -363,8 +365,11 @@ ${markdownTable(setupTable(report))}
   join, and attaching the remote stream only once it has tracks.
 - What remains is work the floor page does not do: during the join the widget renders its in-call
   view (a lit update and a frame of style, layout and paint, about 10 ms of main-thread time on an
-  idle machine). On a machine loaded beyond its cores that work waits its turn for the CPU and
-  shows in the join → connected column, so the ratio moves with the load (listed under Machine).
+  idle machine). On a machine loaded beyond its cores that work waits its turn for the CPU. In this
+  run the second person was \`connected\` after ${ms(connectedWidget?.p50)} at p50 with rtc-call and ${ms(connectedFloor?.p50)} with the floor
+  (${ratio(connectedWidget?.p50, connectedFloor?.p50)}). Less of that reaches the setup time, because the first frame can only leave on
+  a tick of the sender's camera: the fake camera gives 640×480 at 20 frames a second, so a
+  connection that is up sooner does not always show sooner, and the setup times cluster 50 ms apart.
 
 ## Data channel
 
@@ -448,7 +453,8 @@ ${
   Round trips run after the setup of the timed calls, one after another on the open channel.
 - **Percentiles** interpolate linearly between the closest ranks; ratios divide rtc-call's
   percentile by the other variant's (below 1 means rtc-call is faster).
-- Raw samples of the last run: \`bench/results/bench.json\` (not committed).
+- Raw samples of the last run: \`bench/results/bench.json\` (not committed);
+  \`node --import tsx bench/bench.ts --report-only\` writes this page and the charts again from them.
 
 ${failures.length ? `### Failed calls\n\n${failures.join('\n')}\n\n` : ''}## Server results contract
 
