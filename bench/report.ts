@@ -196,17 +196,22 @@ export function printable(report: Report): string {
   ].join('\n');
 }
 
-/** One line for the README: the headline ratios. */
+/** One paragraph for the README: the headline ratios. */
 export function headline(report: Report): string {
   const widget = summarize(setupOf(report.calls.widget));
   const floor = setupRatios(report, 'floor');
   const peerjs = setupRatios(report, 'peerjs');
+  const connected = ratio(
+    summarize(connectedOf(report.calls.widget))?.p50,
+    summarize(connectedOf(report.calls.floor))?.p50,
+  );
   const [bundle, base, peer] = report.bundles;
   return (
-    `Call setup p50 ${ms(widget?.p50)} (p90 ${ms(widget?.p90)}) on a ${report.machine.cores}-core machine: ` +
-    `**${floor.p50}** the hand-written floor and **${peerjs.p50}** PeerJS at p50 (${floor.p90} and ${peerjs.p90} at p90). ` +
-    `Bundle ${kB(bundle!.gzip)} gzip, against ${kB(base!.gzip)} for lit + socket.io-client alone and ` +
-    `${kB(peer!.gzip)} for PeerJS.`
+    `Join to first video on both sides: p50 ${ms(widget?.p50)}, p90 ${ms(widget?.p90)} on a ` +
+    `${report.machine.cores}-core machine, **${floor.p50}** a hand-written page without a widget and ` +
+    `**${peerjs.p50}** PeerJS at p50 (${floor.p90} and ${peerjs.p90} at p90; to \`connected\` alone, ` +
+    `${connected} the hand-written page). Bundle ${kB(bundle!.gzip)} gzip, against ${kB(base!.gzip)} for ` +
+    `lit + socket.io-client alone and ${kB(peer!.gzip)} for PeerJS.`
   );
 }
 
@@ -277,8 +282,13 @@ export function stripChart(title: string, rows: ChartRow[]): string {
       );
     });
     const beyond = row.values.filter((value) => value > end).length;
-    const note = `p50 ${Math.round(s.p50)} · p90 ${Math.round(s.p90)} ms${beyond ? ` · ${beyond} beyond ${end}` : ''}`;
+    const note = `p50 ${Math.round(s.p50)} · p90 ${Math.round(s.p90)} ms`;
     parts.push(`<text x="${right + 14}" y="${middle + 4}" font-size="12" fill="#111827">${note}</text>`);
+    if (beyond) {
+      parts.push(
+        `<text x="${right + 14}" y="${middle + 20}" font-size="11" fill="#4b5563">${beyond} beyond ${end} ms</text>`,
+      );
+    }
   });
   parts.push(
     `<text x="16" y="${height - 8}" font-size="11" fill="#4b5563">One dot per sample; box p25–p75, thick line p50, dashed line p90.</text>`,
@@ -334,7 +344,7 @@ export function benchmarksMarkdown(report: Report): string {
 
 rtc-call next to the alternatives people compare it with, measured the same way in the same run:
 a hand-written page that holds the same call with no widget (the floor), and PeerJS with its own
-server. Run it yourself with \`npm run bench\` (about four minutes on two cores).
+server. Run it yourself with \`npm run bench\` (three to four minutes on two cores).
 
 ${headline(report)}
 
