@@ -30,62 +30,73 @@ async function formatted(path: URL, text: string): Promise<string> {
   return prettier.format(text, { ...options, filepath: path.pathname });
 }
 
-const started = performance.now();
-const loadBefore = os.loadavg();
-console.log(
-  `rtc-call benchmark: ${CALLS} rounds (a timed call and a chat call per variant) after ${WARMUP} warm-up rounds, ${os.availableParallelism()} cores`,
-);
+const RESULTS = new URL('bench/results/bench.json', ROOT);
 
-const bundles = await measureBundles();
-console.log('bundle sizes measured');
-const server = await readServerResults();
+/** Runs every measurement and returns the report. */
+async function measure(): Promise<Report> {
+  const started = performance.now();
+  const loadBefore = os.loadavg();
+  console.log(
+    `rtc-call benchmark: ${CALLS} rounds (a timed call and a chat call per variant) after ${WARMUP} warm-up rounds, ${os.availableParallelism()} cores`,
+  );
 
-const calls = await measureCalls({
-  calls: CALLS,
-  warmup: WARMUP,
-  roundTrips: 5,
-  messageBytes: 2048,
-  progress(round, outcome) {
-    const cell = ({ call, chat }: RoundOutcome): string =>
-      `${typeof call === 'string' ? 'failed' : `${Math.round(call.setup)} ms`}` +
-      ` (chat ${typeof chat === 'string' ? 'failed' : `${chat.firstMessage} ms`})`;
-    const cells = VARIANTS.map((variant) => `${LABELS[variant]} ${cell(outcome[variant])}`).join(' · ');
-    const label = round > 0 ? `round ${round}/${CALLS}` : 'warm-up';
-    const elapsed = Math.round((performance.now() - started) / 1000);
-    console.log(`${label.padEnd(12)} ${cells}  (${elapsed} s)`);
-  },
-});
+  const bundles = await measureBundles();
+  console.log('bundle sizes measured');
+  const server = await readServerResults();
 
-const ownManifest = JSON.parse(await readFile(new URL('package.json', ROOT), 'utf8')) as { version: string };
-const versions: Record<string, string> = {
-  'rtc-call': ownManifest.version,
-  Chromium: calls.chromium,
-  Node: process.versions.node,
-};
-for (const name of PACKAGES) versions[name] = await version(name);
+  const calls = await measureCalls({
+    calls: CALLS,
+    warmup: WARMUP,
+    roundTrips: 5,
+    messageBytes: 2048,
+    progress(round, outcome) {
+      const cell = ({ call, chat }: RoundOutcome): string =>
+        `${typeof call === 'string' ? 'failed' : `${Math.round(call.setup)} ms`}` +
+        ` (chat ${typeof chat === 'string' ? 'failed' : `${chat.firstMessage} ms`})`;
+      const cells = VARIANTS.map((variant) => `${LABELS[variant]} ${cell(outcome[variant])}`).join(' · ');
+      const label = round > 0 ? `round ${round}/${CALLS}` : 'warm-up';
+      const elapsed = Math.round((performance.now() - started) / 1000);
+      console.log(`${label.padEnd(12)} ${cells}  (${elapsed} s)`);
+    },
+  });
 
-const report: Report = {
-  date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-  durationSeconds: (performance.now() - started) / 1000,
-  machine: {
-    cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
-    cores: os.availableParallelism(),
-    memoryGiB: os.totalmem() / 2 ** 30,
-    os: `${os.type()} ${os.release()}`,
-    loadBefore,
-    loadAfter: os.loadavg(),
-  },
-  versions,
-  options: { calls: CALLS, warmup: WARMUP, roundTrips: 5, messageBytes: 2048 },
-  calls: calls.results,
-  bundles,
-  server,
-};
+  const ownManifest = JSON.parse(await readFile(new URL('package.json', ROOT), 'utf8')) as { version: string };
+  const versions: Record<string, string> = {
+    'rtc-call': ownManifest.version,
+    Chromium: calls.chromium,
+    Node: process.versions.node,
+  };
+  for (const name of PACKAGES) versions[name] = await version(name);
 
+  const report: Report = {
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    durationSeconds: (performance.now() - started) / 1000,
+    machine: {
+      cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
+      cores: os.availableParallelism(),
+      memoryGiB: os.totalmem() / 2 ** 30,
+      os: `${os.type()} ${os.release()}`,
+      loadBefore,
+      loadAfter: os.loadavg(),
+    },
+    versions,
+    options: { calls: CALLS, warmup: WARMUP, roundTrips: 5, messageBytes: 2048 },
+    calls: calls.results,
+    bundles,
+    server,
+  };
+  await mkdir(new URL('bench/results/', ROOT), { recursive: true });
+  await writeFile(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
+
+// --report-only writes the page and charts again from the last run's raw samples (and the server
+// figures as they are now).
+const report = process.argv.includes('--report-only')
+  ? { ...(JSON.parse(await readFile(RESULTS, 'utf8')) as Report), server: await readServerResults() }
+  : await measure();
 console.log(`\n${printable(report)}\n`);
 
-await mkdir(new URL('bench/results/', ROOT), { recursive: true });
-await writeFile(new URL('bench/results/bench.json', ROOT), `${JSON.stringify(report, null, 2)}\n`);
 await mkdir(new URL('docs/images/', ROOT), { recursive: true });
 await writeFile(new URL('docs/images/benchmarks-setup.svg', ROOT), setupChart(report));
 await writeFile(new URL('docs/images/benchmarks-data.svg', ROOT), dataChart(report));
@@ -103,8 +114,6 @@ if (start >= 0 && end > start) {
 } else {
   console.log(`README.md has no ${README_START} … ${README_END} section: its headline was not updated.`);
 }
-console.log(
-  `Wrote docs/benchmarks.md, docs/images/benchmarks-*.svg and bench/results/bench.json in ${Math.round(report.durationSeconds)} s.`,
-);
+console.log('Wrote docs/benchmarks.md, docs/images/benchmarks-*.svg and the README headline.');
 // PeerJS's server keeps timers of its own running: end here.
 process.exit(0);

@@ -179,9 +179,18 @@ async function prepare(people: [Page, Page], services: Services, variant: Varian
   return { ...config, self: `${id}-b`, other: `${id}-a` };
 }
 
-/** Hangs up: a blank page closes the connections, as a person closing the tab would. */
+/**
+ * Hangs up as a person closing the tab would: the tab's storage is emptied, so that every call
+ * starts as a first visit (the widget keeps its session and chat there for a reload), and a blank
+ * page closes the connections.
+ */
 async function hangUp(people: [Page, Page]): Promise<void> {
-  await Promise.all(people.map((page) => page.goto('about:blank')));
+  await Promise.all(
+    people.map(async (page) => {
+      await page.evaluate(() => sessionStorage.clear()).catch(() => undefined);
+      await page.goto('about:blank');
+    }),
+  );
 }
 
 /** A timed call: the second person joins; both wait for video; then chat round trips. */
