@@ -1,7 +1,10 @@
 // `npm run bench`: call setup, data channel and bundle size of rtc-call next to a hand-written floor
 // page and PeerJS, measured side by side in one run; prints the tables and writes
 // docs/benchmarks.md with its charts. A benchmark, not a test: the numbers depend on the machine.
-// BENCH_CALLS sets the number of calls per variant (default 30) for a quicker look.
+// Its last phase runs `npm run bench:server` for the server figures (--skip-server reads the figures
+// the last run of it left instead). BENCH_CALLS sets the number of calls per variant (default 30).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -32,6 +35,14 @@ async function formatted(path: URL, text: string): Promise<string> {
 
 const RESULTS = new URL('bench/results/bench.json', ROOT);
 
+/** Runs `npm run bench:server` with its defaults, which writes the figures {@link readServerResults} reads. */
+async function measureServer(): Promise<void> {
+  console.log('\nServer: npm run bench:server');
+  const child = spawn('npm', ['run', '--silent', 'bench:server'], { cwd: ROOT, stdio: 'inherit' });
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  if (code !== 0) throw new Error(`npm run bench:server failed (${signal ?? `exit code ${code}`})`);
+}
+
 /** Runs every measurement and returns the report. */
 async function measure(): Promise<Report> {
   const started = performance.now();
@@ -42,7 +53,6 @@ async function measure(): Promise<Report> {
 
   const bundles = await measureBundles();
   console.log('bundle sizes measured');
-  const server = await readServerResults();
 
   const calls = await measureCalls({
     calls: CALLS,
@@ -59,6 +69,9 @@ async function measure(): Promise<Report> {
       console.log(`${label.padEnd(12)} ${cells}  (${elapsed} s)`);
     },
   });
+
+  if (!process.argv.includes('--skip-server')) await measureServer();
+  const server = await readServerResults();
 
   const ownManifest = JSON.parse(await readFile(new URL('package.json', ROOT), 'utf8')) as { version: string };
   const versions: Record<string, string> = {

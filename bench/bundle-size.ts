@@ -2,7 +2,7 @@
 // widget carries at least (bundled with the same rollup setup), and PeerJS's own minified build.
 import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { rollup, type RollupOptions } from 'rollup';
+import { rollup, type OutputOptions, type RollupOptions } from 'rollup';
 
 /** The size of one script, in bytes. */
 export interface BundleSize {
@@ -25,9 +25,13 @@ async function baseline(): Promise<string> {
   // A JavaScript config: imported by URL so TypeScript does not ask for its types.
   const configUrl = new URL('rollup.config.mjs', ROOT).href;
   const { default: config } = (await import(configUrl)) as { default: RollupOptions };
+  // The ES module output, with its own plugins (terser): the same minification as dist/rtc-call.js.
+  const outputs = ([] as OutputOptions[]).concat(config.output ?? []);
+  const esOutput = outputs.find((output) => output.format === 'es');
+  if (!esOutput) throw new Error('rollup.config.mjs has no ES module output to bundle the baseline with');
   const build = await rollup({ ...config, input: new URL('bench/baseline-entry.js', ROOT).pathname });
   try {
-    const { output } = await build.generate({ format: 'es' });
+    const { output } = await build.generate({ ...esOutput, file: undefined, sourcemap: false });
     return output[0].code;
   } finally {
     await build.close();

@@ -151,11 +151,14 @@ function bundleTable(report: Report): Table {
   };
 }
 
-function serverTable(report: Report): Table | string {
-  if (typeof report.server === 'string') return report.server;
+function serverTable(server: ServerResults): Table {
   return {
-    headers: ['figure', 'value', 'note'],
-    rows: report.server.figures.map((f) => [f.name, `${f.value}${f.unit ? ` ${f.unit}` : ''}`, f.note ?? '']),
+    headers: ['figure', ...server.setups, 'note'],
+    rows: server.figures.map((f) => [
+      f.name,
+      ...f.values.map((value) => `${value}${f.unit && typeof value === 'number' ? ` ${f.unit}` : ''}`),
+      f.note ?? '',
+    ]),
   };
 }
 
@@ -174,9 +177,22 @@ function markdownTable({ headers, rows }: Table): string {
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+/** The Server section of docs/benchmarks.md. */
+function serverSection({ server }: Report): string {
+  if (typeof server === 'string') return `${server[0]!.toUpperCase()}${server.slice(1)}.`;
+  const context = [server.machine && `on ${server.machine}`, server.workload && `load: ${server.workload}`]
+    .filter(Boolean)
+    .join('; ');
+  return (
+    `Figures of \`${server.command}\`, measured ${server.measuredAt}${context ? ` ${context}` : ''}. ` +
+    `What they mean for sizing a deployment: [scaling.md](scaling.md#measured-figures).\n\n` +
+    markdownTable(serverTable(server))
+  );
+}
+
 /** The tables as printed at the end of `npm run bench`. */
 export function printable(report: Report): string {
-  const server = serverTable(report);
+  const { server } = report;
   const failures = VARIANTS.flatMap((variant) =>
     report.calls[variant].failures.map((failure) => `  ${LABELS[variant]}: ${failure.split('\n')[0]}`),
   );
@@ -190,8 +206,8 @@ export function printable(report: Report): string {
     'Bundle size',
     plainTable(bundleTable(report)),
     '',
-    'Server (npm run bench:server)',
-    typeof server === 'string' ? server : plainTable(server),
+    typeof server === 'string' ? 'Server' : `Server (${[server.command, server.workload].filter(Boolean).join('; ')})`,
+    typeof server === 'string' ? server : plainTable(serverTable(server)),
     ...(failures.length ? ['', 'Failed calls', ...failures] : []),
   ].join('\n');
 }
@@ -328,7 +344,6 @@ export function dataChart(report: Report): string {
 /** docs/benchmarks.md for this run (unformatted: the caller runs prettier over it). */
 export function benchmarksMarkdown(report: Report): string {
   const { machine, options } = report;
-  const server = serverTable(report);
   const load = (l: number[]): string => l.map((v) => v.toFixed(2)).join(', ');
   const versions = Object.entries(report.versions)
     .map(([name, version]) => `${name} ${version}`)
@@ -344,7 +359,7 @@ export function benchmarksMarkdown(report: Report): string {
 
 rtc-call next to the alternatives people compare it with, measured the same way in the same run:
 a hand-written page that holds the same call with no widget (the floor), and PeerJS with its own
-server. Run it yourself with \`npm run bench\` (three to four minutes on two cores).
+server. Run it yourself with \`npm run bench\` (about ${Math.ceil(report.durationSeconds / 60)} minutes on this machine).
 
 ${headline(report)}
 
@@ -403,12 +418,7 @@ ${markdownTable(bundleTable(report))}
 
 ## Server
 
-${
-  typeof server === 'string'
-    ? `${server[0]!.toUpperCase()}${server.slice(1)}.`
-    : `Figures of \`${(report.server as ServerResults).command}\`, measured ${(report.server as ServerResults).measuredAt}` +
-      `${(report.server as ServerResults).machine ? ` on ${(report.server as ServerResults).machine}` : ''}.\n\n${markdownTable(server)}`
-}
+${serverSection(report)}
 
 ## Machine
 
@@ -468,21 +478,26 @@ ${
 
 ${failures.length ? `### Failed calls\n\n${failures.join('\n')}\n\n` : ''}## Server results contract
 
-\`npm run bench\` does not measure the server itself: it reads \`bench/results/server.json\`, which
-\`npm run bench:server\` writes, and prints "not measured yet" when the file is missing. The file is:
+\`npm run bench\` ends by running \`npm run bench:server\` (bench/server-load.ts), which writes
+\`bench/results/server.json\`; \`--skip-server\` leaves that phase out and reads the file as the last
+run left it ("not measured yet" when there is none). The file is:
 
 \`\`\`json
 {
   "command": "npm run bench:server",
-  "measuredAt": "2025-01-31T12:00:00.000Z",
-  "machine": "2 cores, 23.5 GiB (optional, free text)",
+  "measuredAt": "2026-11-21T12:00:00.000Z",
+  "machine": "2 cores (…), 23.5 GiB, Node v20 (optional, free text)",
+  "workload": "10000 sockets (5000 rooms), … (optional, free text)",
+  "setups": ["1 node, memory", "2 nodes, Redis"],
   "figures": [
-    { "name": "idle sockets held", "value": 10000, "unit": "sockets", "note": "optional" },
-    { "name": "relay p50", "value": 1.1, "unit": "ms" }
+    { "name": "server RSS per socket", "values": [8.5, 9.1], "unit": "KiB", "note": "optional" },
+    { "name": "Redis memory", "values": ["–", 12.3], "unit": "MiB" }
   ]
 }
 \`\`\`
 
-\`figures\` is listed in order; \`value\` is a number or a short text, \`unit\` and \`note\` are optional.
+\`figures\` is listed in order; each has one \`value\` per setup, a finite number or a short text
+(the unit is shown after numbers only); \`unit\` and \`note\` are optional. \`bench/server-results.ts\`
+checks the file against this shape on both writing and reading.
 `;
 }

@@ -7,10 +7,11 @@
 // depend on the machine and on whatever else runs on it.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { startRedis } from '../test/support/redis.js';
+import { writeServerResults, SERVER_RESULTS, type ServerFigure } from './server-results.js';
 
 function option(name: string, fallback: number | string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -201,10 +202,11 @@ try {
   for (const cleanup of cleanups) await cleanup();
 }
 
-console.log(
-  `\n${SOCKETS} sockets (${SOCKETS / 2} rooms), ${RATE} descriptions/s of ${SDP_BYTES} B for ${SECONDS} s, ` +
-    `${CLIENTS} client processes; ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}\n`,
-);
+const workload =
+  `${SOCKETS} sockets (${SOCKETS / 2} rooms), ${RATE} descriptions/s of ${SDP_BYTES} B for ${SECONDS} s, ` +
+  `${CLIENTS} client processes`;
+const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`;
+console.log(`\n${workload}; ${machine}\n`);
 console.log(
   '| setup | sockets | server RSS / socket | Redis memory | joins / s | relay p50 | relay p99 | event-loop delay p50 / p99 / max | server CPU / relay | busiest node CPU | relayed (failed) | load avg |',
 );
@@ -218,3 +220,45 @@ for (const r of results) {
       `${r.relayed} (${r.relayFailed})${r.refused ? `, ${r.refused} joins refused` : ''} | ${r.load.toFixed(1)} |`,
   );
 }
+
+// The same figures for `npm run bench` and docs/benchmarks.md (contract: bench/server-results.ts).
+const round = (digits: number) => (value: number) => Number(value.toFixed(digits));
+const figure = (
+  name: string,
+  value: (r: Figures) => number | string,
+  extra: { unit?: string; note?: string } = {},
+): ServerFigure => ({ name, values: results.map(value), ...extra });
+const figures: ServerFigure[] = [
+  figure('sockets connected', (r) => r.sockets),
+  figure('joins refused', (r) => r.refused, { note: 'expected 0: two sockets per room' }),
+  figure('server RSS per socket', (r) => round(1)(r.rssPerSocketKiB), {
+    unit: 'KiB',
+    note: 'growth after a GC, all nodes',
+  }),
+  figure('Redis memory', (r) => (r.redisMiB === null ? '–' : round(1)(r.redisMiB)), {
+    unit: 'MiB',
+    note: 'used_memory with every socket seated',
+  }),
+  figure('joins', (r) => Math.round(r.joinsPerSecond), { unit: 'per s' }),
+  figure('relay latency p50', (r) => round(1)(r.p50), { unit: 'ms', note: 'sender → server(s) → peer' }),
+  figure('relay latency p99', (r) => round(1)(r.p99), { unit: 'ms' }),
+  figure('event-loop delay p99', (r) => round(1)(r.loopP99), { unit: 'ms', note: 'busiest node, while relaying' }),
+  figure('event-loop delay max', (r) => round(1)(r.loopMax), { unit: 'ms' }),
+  figure('server CPU per relayed description', (r) => round(3)(r.cpuPerRelayMs), { unit: 'ms', note: 'all nodes' }),
+  figure('busiest node CPU', (r) => Math.round(r.cpuBusiest * 100), { unit: '% of a core' }),
+  figure('descriptions relayed', (r) => r.relayed),
+  figure('relays failed', (r) => r.relayFailed),
+  figure('load average after', (r) => round(1)(r.load), {
+    note: `1 min, ${cpus().length} cores: the run's own ${CLIENTS + 2} processes count in it`,
+  }),
+];
+const argv = process.argv.slice(2);
+await writeServerResults({
+  command: `npm run bench:server${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+  measuredAt: new Date().toISOString(),
+  machine,
+  workload,
+  setups: results.map((r) => r.setup),
+  figures,
+});
+console.log(`\nWrote ${SERVER_RESULTS.pathname}`);
