@@ -58,6 +58,7 @@ const RESTART_CHECK_MS = 8000;
 /** How long the connection may stay broken before the call fails with `ice-failed`. */
 const GIVE_UP_MS = 90_000;
 const STATS_INTERVAL_MS = 2000;
+const FIRST_STATS_MS = 1000;
 /** How soon a rejoin that failed (signaling still unsettled) is tried again. */
 const REJOIN_RETRY_MS = 2000;
 const FATAL_SIGNALING = new Set(['room-full', 'unauthorized', 'invalid-room', 'signaling-unreachable']);
@@ -146,24 +147,28 @@ export class CallController implements ReactiveController {
     this.#timeline = [];
     this.#startedAt = performance.now();
     this.#restarts = 0;
-    this.#setState('joining');
     if (!signalingUrl) {
       // The npm package has no script origin to fall back on (DESIGN.md §4).
+      this.#setState('joining');
       const why = 'No signaling server: set the signaling attribute of <rtc-call> to its URL.';
       this.#fail(new SignalingError('signaling-unreachable', why));
       return;
     }
+    // The camera is the slowest part of joining: it starts first, in this task when it can
+    // (remembered devices first, then what there is).
+    const preferred = this.#media.stream ? null : mediaConstraints({ video: !this.#host.audioOnly });
+    const media = !preferred
+      ? Promise.resolve(this.#media.stream)
+      : preferred instanceof Promise
+        ? preferred.then((constraints) => this.#media.acquireAvailable(constraints))
+        : this.#media.acquireAvailable(preferred);
+    this.#setState('joining');
     const signaling = new SignalingClient(signalingUrl);
     this.#signaling = signaling;
     // Listen before joining: the peer may arrive while the camera is still starting.
     this.#ready = false;
     this.#listen(signaling);
     try {
-      const media = this.#media.stream
-        ? Promise.resolve(this.#media.stream)
-        : mediaConstraints({ video: !this.#host.audioOnly }).then((preferred) =>
-            this.#media.acquireAvailable(preferred),
-          ); // remembered devices first, then what there is
       const [, answer] = await Promise.all([media, signaling.connect().then(() => this.#join(signaling, false))]);
       if (this.#signaling !== signaling) return; // hung up meanwhile
       this.#applyEnabled();
@@ -552,8 +557,13 @@ export class CallController implements ReactiveController {
     }
     clearInterval(this.#statsTimer);
     if (state === 'connected') {
-      this.#statsTimer = setInterval(() => void this.#sampleStats(), STATS_INTERVAL_MS);
-      void this.#sampleStats();
+      // The first sample waits a second: reading the stats costs the page milliseconds just while
+      // the first video frames are on their way. (clearInterval clears this timeout too.)
+      const sample = (): void => void this.#sampleStats();
+      this.#statsTimer = setTimeout(() => {
+        sample();
+        this.#statsTimer = setInterval(sample, STATS_INTERVAL_MS);
+      }, FIRST_STATS_MS);
     }
   }
 

@@ -47,15 +47,24 @@ export function canChooseSpeaker(): boolean {
 
 /**
  * getUserMedia constraints for the remembered camera and microphone where they are present, else
- * for any. `exact`, because Chromium does not honour an `ideal` (or bare) device id.
+ * for any. `exact`, because Chromium does not honour an `ideal` (or bare) device id. With nothing
+ * remembered (a first visit) they come at once, so the camera starts in the same task.
  */
-export async function mediaConstraints({ audio = true, video = true } = {}): Promise<MediaStreamConstraints> {
-  const devices = (await navigator.mediaDevices?.enumerateDevices().catch(() => undefined)) ?? [];
-  const prefer = (kind: InputKind): true | MediaTrackConstraints => {
-    const device = findDevice(devices, kind, rememberedDevice(kind));
-    return device ? { deviceId: { exact: device.deviceId } } : true;
+export function mediaConstraints({ audio = true, video = true } = {}):
+  MediaStreamConstraints | Promise<MediaStreamConstraints> {
+  const remembered = {
+    audioinput: audio && rememberedDevice('audioinput'),
+    videoinput: video && rememberedDevice('videoinput'),
   };
-  return { audio: audio && prefer('audioinput'), video: video && prefer('videoinput') };
+  const constraints = (devices: MediaDeviceInfo[]): MediaStreamConstraints => {
+    const prefer = (kind: InputKind): true | MediaTrackConstraints => {
+      const device = findDevice(devices, kind, remembered[kind] || null);
+      return device ? { deviceId: { exact: device.deviceId } } : true;
+    };
+    return { audio: audio && prefer('audioinput'), video: video && prefer('videoinput') };
+  };
+  if (!remembered.audioinput && !remembered.videoinput) return constraints([]);
+  return (navigator.mediaDevices?.enumerateDevices() ?? Promise.resolve([])).then(constraints, () => constraints([]));
 }
 
 /** The device of `choice` among `devices`: by id, else by label (ids rotate in some browsers). */

@@ -8,7 +8,7 @@ export interface PreviewOptions {
   /** Whether the preview may open camera and microphone on its own (no permission prompt would show). */
   mayOpen: () => boolean;
   /** What to open. */
-  constraints: () => Promise<MediaStreamConstraints>;
+  constraints: () => MediaStreamConstraints | Promise<MediaStreamConstraints>;
   video: () => HTMLVideoElement | null;
   meter: () => HTMLMeterElement | null;
 }

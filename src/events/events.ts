@@ -74,7 +74,7 @@ export class RtcMessageEvent extends Event {
   }
 }
 
-/** Fired every 2 s while connected with the connection's figures. */
+/** Fired every 2 s while connected (the first 1 s after connecting) with the connection's figures. */
 export class RtcStatsEvent extends Event {
   readonly rtt: number | null;
   readonly bitrateIn: number;

@@ -22,7 +22,7 @@ export interface PeerSessionOptions {
  * and trickle ICE. Knows nothing of lit, the DOM, or socket.io: signals come in through
  * {@link PeerSession.receive} and go out through the injected `send`.
  *
- * Events: `remote-track` (the remote stream gained a track), `connection-state`
+ * Events: `remote-track` (the remote stream gained tracks: once per description), `connection-state`
  * (`pc.connectionState` changed), `channel` (the chat channel was made again after it closed),
  * `negotiation-error` (detail in `lastError`).
  */
@@ -49,6 +49,7 @@ export class PeerSession extends EventTarget {
   #holdOffers: boolean;
   #offerWanted = false;
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
+  #newTracks: MediaStreamTrack[] = [];
   // Signals are applied one at a time, in the order they arrived.
   #inbox: Promise<void> = Promise.resolve();
 
@@ -73,11 +74,9 @@ export class PeerSession extends EventTarget {
     this.pc.addEventListener('icecandidate', ({ candidate }) => {
       this.#send({ candidate: candidate ? candidatePayload(candidate) : null });
     });
-    this.pc.addEventListener('track', ({ track }) => {
-      if (!this.remoteStream.getTracks().includes(track)) this.remoteStream.addTrack(track);
-      track.addEventListener('ended', () => this.remoteStream.removeTrack(track));
-      this.dispatchEvent(new Event('remote-track'));
-    });
+    // Taken in once the description that brought them is applied and answered (#apply): work done
+    // between the track events would hold up the answer.
+    this.pc.addEventListener('track', ({ track }) => this.#newTracks.push(track));
     this.pc.addEventListener('connectionstatechange', () => this.dispatchEvent(new Event('connection-state')));
 
     for (const track of options.localStream?.getTracks() ?? []) this.pc.addTrack(track, options.localStream!);
@@ -183,11 +182,17 @@ export class PeerSession extends EventTarget {
       const offerCollision = description.type === 'offer' && (this.#makingOffer || this.pc.signalingState !== 'stable');
       this.#ignoreOffer = !this.#polite && offerCollision;
       if (this.#ignoreOffer) return;
-      await this.pc.setRemoteDescription(description);
-      this.#releaseOffers();
-      if (description.type === 'offer') {
-        await this.pc.setLocalDescription();
-        this.#send({ description: descriptionPayload(this.pc.localDescription!) });
+      try {
+        await this.pc.setRemoteDescription(description);
+        this.#releaseOffers();
+        if (description.type === 'offer') {
+          const answering = this.pc.setLocalDescription();
+          this.#announceTracks(); // the page renders while the browser makes the answer
+          await answering;
+          this.#send({ description: descriptionPayload(this.pc.localDescription!) });
+        }
+      } finally {
+        this.#announceTracks();
       }
     } else if (signal.candidate) {
       try {
@@ -197,6 +202,16 @@ export class PeerSession extends EventTarget {
         if (!this.#ignoreOffer) throw error;
       }
     }
+  }
+
+  /** Adds the tracks the last description brought to the remote stream; fires `remote-track` once. */
+  #announceTracks(): void {
+    if (!this.#newTracks.length) return;
+    for (const track of this.#newTracks.splice(0)) {
+      if (!this.remoteStream.getTracks().includes(track)) this.remoteStream.addTrack(track);
+      track.addEventListener('ended', () => this.remoteStream.removeTrack(track));
+    }
+    this.dispatchEvent(new Event('remote-track'));
   }
 
   #fail(error: unknown): void {

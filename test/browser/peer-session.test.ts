@@ -4,7 +4,7 @@ import { PeerSession } from '../../src/webrtc/peer-session.js';
 import { until } from './helpers.js';
 
 describe('PeerSession', () => {
-  it('the initiator sends its first offer without waiting for negotiationneeded, and only one', async () => {
+  it('the initiator sends its first offer without waiting for negotiationneeded, and only one; tracks come in once', async () => {
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
     const offers: string[] = [];
     const sessions: Record<'a' | 'b', PeerSession | null> = { a: null, b: null };
@@ -19,6 +19,11 @@ describe('PeerSession', () => {
     let negotiationNeeded = 0;
     a.pc.addEventListener('negotiationneeded', () => (negotiationNeeded += 1));
     const b = new PeerSession({ polite: true, initiator: false, localStream: stream, send: wire('b', 'a') });
+    // Tracks come in once per description, all at once, after the answer is under way.
+    const announced: Array<{ tracks: number; signaling: RTCSignalingState }> = [];
+    b.addEventListener('remote-track', () =>
+      announced.push({ tracks: b.remoteStream.getTracks().length, signaling: b.pc.signalingState }),
+    );
     sessions.a = a;
     sessions.b = b;
     try {
@@ -30,6 +35,7 @@ describe('PeerSession', () => {
       expect(offers).to.deep.equal(['a']);
       expect(negotiationNeeded).to.equal(0);
       expect(a.pc.signalingState).to.equal('stable');
+      expect(announced).to.deep.equal([{ tracks: 2, signaling: 'have-remote-offer' }]);
     } finally {
       a.close();
       b.close();

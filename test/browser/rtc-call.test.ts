@@ -80,4 +80,48 @@ describe('<rtc-call>: a call between two elements through the real server', () =
     expect(third.error?.code).to.equal('room-full');
     expect(third.localStream).to.equal(null);
   });
+
+  it('join() starts the camera in its own task, reading the device list first only for a remembered device', async () => {
+    const devices = navigator.mediaDevices;
+    const original = { getUserMedia: devices.getUserMedia, enumerateDevices: devices.enumerateDevices };
+    const asked: string[] = [];
+    devices.getUserMedia = (constraints) => {
+      asked.push(JSON.stringify(constraints));
+      return original.getUserMedia.call(devices, constraints);
+    };
+    devices.enumerateDevices = () => {
+      asked.push('enumerateDevices');
+      return original.enumerateDevices.call(devices);
+    };
+    const joinNow = (): RtcCall => {
+      const el = document.createElement('rtc-call');
+      document.body.append(el);
+      el.signaling = SIGNALING;
+      el.room = uniqueRoom();
+      asked.length = 0; // what the element did on its own when added is not the join's
+      void el.join(); // in the same task as the room: no preview first
+      return el;
+    };
+    const [camera] = (await original.enumerateDevices.call(devices)).filter((d) => d.kind === 'videoinput');
+    const started: RtcCall[] = [];
+    try {
+      started.push(joinNow());
+      // A first visit: getUserMedia was called before join() returned, and nothing else first.
+      expect(asked).to.deep.equal([JSON.stringify({ audio: true, video: true })]);
+      await untilState(started[0]!, 'waiting');
+
+      localStorage.setItem('rtc-call:device:videoinput', JSON.stringify({ deviceId: camera!.deviceId, label: '' }));
+      started.push(joinNow());
+      expect(asked).to.deep.equal(['enumerateDevices']);
+      await untilState(started[1]!, 'waiting');
+      expect(asked[1]).to.include(camera!.deviceId);
+    } finally {
+      localStorage.removeItem('rtc-call:device:videoinput');
+      Object.assign(devices, original);
+      for (const el of started) {
+        await el.hangup();
+        el.remove();
+      }
+    }
+  });
 });

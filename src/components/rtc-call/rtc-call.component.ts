@@ -16,7 +16,7 @@ import { styles } from './rtc-call.styles.js';
  * @fires rtc-peer-join - the other person took the second seat.
  * @fires rtc-peer-leave - `{reason}` the other person left, dropped, or reloaded.
  * @fires rtc-media-change - `{local, remote}` a microphone, camera or screen share changed.
- * @fires rtc-stats - `{rtt, bitrateIn, bitrateOut, lossIn, candidateType}` every 2 s while connected.
+ * @fires rtc-stats - `{rtt, bitrateIn, bitrateOut, lossIn, candidateType}` every 2 s while connected (the first 1 s after connecting).
  * @fires rtc-message - `{message}` a chat message from the peer.
  * @fires rtc-error - `{code, message}` for every error, fatal or not.
  * @fires rtc-device-change - `{kind, deviceId}` a device was chosen, or replaced one that went away.
