@@ -378,23 +378,34 @@ ${markdownTable(setupTable(report))}
 
 ### What was tuned
 
+Traced with Chromium's own timeline (call by call, both people), then measured against the unchanged
+widget in interleaved runs:
+
 - The second person's first offer starts as soon as its peer connection exists, instead of on
   \`negotiationneeded\`, a task that queued behind the widget's own rendering
   (\`src/webrtc/peer-session.ts\`; \`test/browser/peer-session.test.ts\` checks that exactly one offer
-  goes out). Already in place before: media and the signaling connection are started together in
-  \`join()\`, the person who joins second offers at once, and the first holds its offers until then.
-- Tried, measured against the unchanged widget in interleaved runs, and left out because the
-  difference stayed within the noise: \`iceCandidatePoolSize: 1\` (on loopback, host candidates are
-  gathered in a millisecond or two; with STUN or TURN servers it would be worth another look), no
-  stats sample at \`connected\`, no transition on the local preview, reading sessionStorage before the
-  join, and attaching the remote stream only once it has tracks.
-- What remains is work the floor page does not do: during the join the widget renders its in-call
-  view (a lit update and a frame of style, layout and paint, about 10 ms of main-thread time on an
-  idle machine). On a machine loaded beyond its cores that work waits its turn for the CPU. In this
-  run the second person was \`connected\` after ${ms(connectedWidget?.p50)} at p50 with rtc-call and ${ms(connectedFloor?.p50)} with the floor
-  (${ratio(connectedWidget?.p50, connectedFloor?.p50)}). Less of that reaches the setup time, because the first frame can only leave on
-  a tick of the sender's camera: the fake camera gives 640×480 at 20 frames a second, so a
-  connection that is up sooner does not always show sooner, and the setup times cluster 50 ms apart.
+  goes out).
+- The camera starts in the same task as \`join()\`, before anything renders: the device list is
+  read first only when a device choice was remembered (\`mediaConstraints()\` in
+  \`src/controllers/devices-controller.ts\`). It used to start 6–10 ms into the join.
+- Remote tracks reach the page once per description, after the answer is under way: the page used to
+  render between the audio and the video track events, which held up the answer by 10–20 ms on
+  each side.
+- The first stats sample waits a second after \`connected\` (reading the stats report took about
+  5 ms of the page's main thread just while the first frames were on their way).
+- Already in place before: media and the signaling connection start together, the person who
+  joins second offers at once, and the first holds its offers until then.
+- Tried and left out: making the first offer before the camera runs (transceivers first, tracks
+  when they come). The offer left 20 ms sooner, but on two cores the peer connection's setup then
+  competed with the camera's start and the connection was not up any sooner. Also
+  \`iceCandidatePoolSize: 1\` (on loopback, host candidates are gathered in a millisecond or two;
+  with STUN or TURN servers it would be worth another look) and no transition on the local preview.
+- What remains is work the floor page does not do: the widget renders its in-call view during the
+  join (lit updates and frames of style, layout and paint) and runs a second data channel and the
+  chat's hello. On two cores shared by two renderers, the browser and the servers, that work waits
+  its turn for the CPU. In this run the second person was \`connected\` after ${ms(connectedWidget?.p50)} at p50 with
+  rtc-call and ${ms(connectedFloor?.p50)} with the floor (${ratio(connectedWidget?.p50, connectedFloor?.p50)}). Less of that reaches the setup time,
+  because the first frame can only leave on a tick of the sender's camera (every 33 ms at 30 fps).
 
 ## Data channel
 
@@ -432,6 +443,8 @@ ${serverSection(report)}
 
 - **Same conditions.** One headless Chromium with the flags of the test suite
   (\`test/browser/chromium.ts\`: fake camera and microphone, \`--allow-loopback-in-peer-connection\`),
+  the fake camera set to 30 frames a second like a typical webcam (\`CAMERA_FPS\` in
+  \`bench/call-setup.ts\`; Chromium's default of 20 sorts the setup times into clusters 50 ms apart),
   inside a network namespace that has only a loopback interface (\`scripts/in-netns.sh\`). No ICE
   servers: host candidates on 127.0.0.1. Every server listens on a free port of 127.0.0.1 in the
   benchmark's own process: rtc-call's signaling server (\`buildApp()\`, default configuration), PeerJS's
