@@ -444,7 +444,9 @@ ${serverSection(report)}
 - **Same conditions.** One headless Chromium with the flags of the test suite
   (\`test/browser/chromium.ts\`: fake camera and microphone, \`--allow-loopback-in-peer-connection\`),
   the fake camera set to 30 frames a second like a typical webcam (\`CAMERA_FPS\` in
-  \`bench/call-setup.ts\`; Chromium's default of 20 sorts the setup times into clusters 50 ms apart),
+  \`bench/call-setup.ts\`; Chromium's default of 20 sorts the setup times into clusters 50 ms apart:
+  on 2026-11-21 the p50 ratio to the floor at 20 fps went from 1.02× to 1.32× between two runs of
+  the same code, as the calls fell on one side or the other of a frame),
   inside a network namespace that has only a loopback interface (\`scripts/in-netns.sh\`). No ICE
   servers: host candidates on 127.0.0.1. Every server listens on a free port of 127.0.0.1 in the
   benchmark's own process: rtc-call's signaling server (\`buildApp()\`, default configuration), PeerJS's
