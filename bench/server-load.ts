@@ -249,7 +249,7 @@ const figures: ServerFigure[] = [
   figure('descriptions relayed', (r) => r.relayed),
   figure('relays failed', (r) => r.relayFailed),
   figure('load average after', (r) => round(1)(r.load), {
-    note: `1 min, ${cpus().length} cores: the run's own ${CLIENTS + 2} processes count in it`,
+    note: `1 min, ${cpus().length} cores: the run's own client and server processes count in it`,
   }),
 ];
 const argv = process.argv.slice(2);

@@ -147,24 +147,31 @@ export class CallController implements ReactiveController {
     this.#timeline = [];
     this.#startedAt = performance.now();
     this.#restarts = 0;
-    if (!signalingUrl) {
+    let signaling: SignalingClient | undefined;
+    try {
       // The npm package has no script origin to fall back on (DESIGN.md §4).
+      if (signalingUrl) signaling = new SignalingClient(signalingUrl);
+    } catch {
+      // An address that does not parse (the drop-in script parses it with URL).
+    }
+    if (!signaling) {
       this.#setState('joining');
-      const why = 'No signaling server: set the signaling attribute of <rtc-call> to its URL.';
+      const why = 'No usable signaling server: set the signaling attribute of <rtc-call> to its URL.';
       this.#fail(new SignalingError('signaling-unreachable', why));
       return;
     }
+    this.#signaling = signaling;
     // The camera is the slowest part of joining: it starts first, in this task when it can
-    // (remembered devices first, then what there is).
+    // (remembered devices first, then what there is; none once the call was left meanwhile).
     const preferred = this.#media.stream ? null : mediaConstraints({ video: !this.#host.audioOnly });
     const media = !preferred
       ? Promise.resolve(this.#media.stream)
-      : preferred instanceof Promise
-        ? preferred.then((constraints) => this.#media.acquireAvailable(constraints))
+      : 'then' in preferred
+        ? preferred.then((constraints) =>
+            this.#signaling === signaling ? this.#media.acquireAvailable(constraints) : null,
+          )
         : this.#media.acquireAvailable(preferred);
     this.#setState('joining');
-    const signaling = new SignalingClient(signalingUrl);
-    this.#signaling = signaling;
     // Listen before joining: the peer may arrive while the camera is still starting.
     this.#ready = false;
     this.#listen(signaling);

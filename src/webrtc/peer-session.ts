@@ -206,7 +206,7 @@ export class PeerSession extends EventTarget {
 
   /** Adds the tracks the last description brought to the remote stream; fires `remote-track` once. */
   #announceTracks(): void {
-    if (!this.#newTracks.length) return;
+    if (this.#closed || !this.#newTracks.length) return;
     for (const track of this.#newTracks.splice(0)) {
       if (!this.remoteStream.getTracks().includes(track)) this.remoteStream.addTrack(track);
       track.addEventListener('ended', () => this.remoteStream.removeTrack(track));

@@ -42,4 +42,33 @@ describe('PeerSession', () => {
       for (const track of stream.getTracks()) track.stop();
     }
   });
+
+  it('a track added mid-call (video in an audio call) reaches the peer through a new offer, announced once', async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+    const audio = new MediaStream(stream.getAudioTracks());
+    const sessions: Record<'a' | 'b', PeerSession | null> = { a: null, b: null };
+    const wire =
+      (to: 'a' | 'b') =>
+      (signal: SignalPayload): void => {
+        setTimeout(() => void sessions[to]?.receive(signal));
+      };
+    const a = new PeerSession({ polite: false, initiator: true, localStream: audio, send: wire('b') });
+    const b = new PeerSession({ polite: true, initiator: false, localStream: audio, send: wire('a') });
+    sessions.a = a;
+    sessions.b = b;
+    const announced: string[][] = [];
+    b.addEventListener('remote-track', () => announced.push(b.remoteStream.getTracks().map((track) => track.kind)));
+    try {
+      await until(() => a.pc.connectionState === 'connected', 'the audio call to connect');
+      await until(() => announced.length === 1, 'the audio track to be announced');
+      await a.setLocalTrack('video', stream.getVideoTracks()[0]!, stream);
+      await until(() => announced.length === 2, 'the video track to be announced');
+      expect(announced).to.deep.equal([['audio'], ['audio', 'video']]);
+      await until(() => a.pc.signalingState === 'stable' && b.pc.signalingState === 'stable', 'the new offer answered');
+    } finally {
+      a.close();
+      b.close();
+      for (const track of stream.getTracks()) track.stop();
+    }
+  });
 });

@@ -82,6 +82,7 @@ describe('<rtc-call>: a call between two elements through the real server', () =
   });
 
   it('join() starts the camera in its own task, reading the device list first only for a remembered device', async () => {
+    for (const kind of ['audioinput', 'videoinput']) localStorage.removeItem(`rtc-call:device:${kind}`);
     const devices = navigator.mediaDevices;
     const original = { getUserMedia: devices.getUserMedia, enumerateDevices: devices.enumerateDevices };
     const asked: string[] = [];
@@ -117,7 +118,9 @@ describe('<rtc-call>: a call between two elements through the real server', () =
       expect(asked[1]).to.include(camera!.deviceId);
     } finally {
       localStorage.removeItem('rtc-call:device:videoinput');
-      Object.assign(devices, original);
+      // The stand-ins are own properties: removing them uncovers the browser's methods again.
+      delete (devices as Partial<MediaDevices>).getUserMedia;
+      delete (devices as Partial<MediaDevices>).enumerateDevices;
       for (const el of started) {
         await el.hangup();
         el.remove();

@@ -253,3 +253,28 @@ test('a hostile stylesheet (all: unset, video {display: none}, huge fonts) neith
   await a.waitForFunction(() => document.querySelector('rtc-call')!.micEnabled === false);
   await b.waitForFunction(() => document.querySelector('rtc-call')!.remoteMedia?.audio === false);
 });
+
+test('a signaling address that does not parse fails the join with signaling-unreachable and turns the camera off', async (t) => {
+  const { url: server } = await startApp(t);
+  const blog = await startBlog(t, { '/': { body: await blogPost(server), type: HTML } });
+  const context = await person(browser);
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${blog}/`);
+  await page.waitForFunction(() => customElements.get('rtc-call') !== undefined);
+  // The drop-in script parses the address with URL, which refuses a space in the host.
+  const outcome = await page.evaluate(async () => {
+    const el = document.createElement('rtc-call') as HTMLElement & {
+      join(): Promise<void>;
+      state: string;
+      error: { code: string } | null;
+      localStream: MediaStream | null;
+    };
+    el.setAttribute('signaling', 'https://bad host.example');
+    el.setAttribute('room', 'unparsable');
+    document.body.append(el);
+    await el.join();
+    return { state: el.state, code: el.error?.code, localStream: el.localStream };
+  });
+  assert.deepEqual(outcome, { state: 'failed', code: 'signaling-unreachable', localStream: null });
+});
