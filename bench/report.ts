@@ -190,6 +190,11 @@ function serverSection({ server }: Report): string {
   );
 }
 
+/** The server figures as a plain-text table (what `npm run bench:server` prints). */
+export function serverPrintable(server: ServerResults): string {
+  return plainTable(serverTable(server));
+}
+
 /** The tables as printed at the end of `npm run bench`. */
 export function printable(report: Report): string {
   const { server } = report;
@@ -207,7 +212,7 @@ export function printable(report: Report): string {
     plainTable(bundleTable(report)),
     '',
     typeof server === 'string' ? 'Server' : `Server (${[server.command, server.workload].filter(Boolean).join('; ')})`,
-    typeof server === 'string' ? server : plainTable(serverTable(server)),
+    typeof server === 'string' ? server : serverPrintable(server),
     ...(failures.length ? ['', 'Failed calls', ...failures] : []),
   ].join('\n');
 }

@@ -4,26 +4,37 @@
 // joins a second, relay latency p50/p99 and event-loop delay: for one node with seats in memory,
 // then for two nodes sharing a redis-server that it starts on a free port (every relay crosses
 // nodes: the first peer of each room is on node 1, the second on node 2). Not a test: figures
-// depend on the machine and on whatever else runs on it.
+// depend on the machine and on whatever else runs on it. Writes them to bench/results/server.json
+// for `npm run bench` (bench/server-results.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { startRedis } from '../test/support/redis.js';
-import { writeServerResults, SERVER_RESULTS, type ServerFigure } from './server-results.js';
+import { serverPrintable } from './report.js';
+import { writeServerResults, SERVER_RESULTS, type ServerFigure, type ServerResults } from './server-results.js';
 
 function option(name: string, fallback: number | string): string {
   const at = process.argv.indexOf(`--${name}`);
   return at > 0 && process.argv[at + 1] ? process.argv[at + 1]! : String(fallback);
 }
 
-const SOCKETS = Number(option('sockets', 10_000));
-const RATE = Number(option('rate', 1000));
-const SECONDS = Number(option('seconds', 15));
-const CLIENTS = Number(option('clients', 4));
-const SDP_BYTES = Number(option('sdp-bytes', 3000));
+/** A whole number of at least `min`, or a clear error naming the option. */
+function count(name: string, fallback: number, min: number): number {
+  const value = Number(option(name, fallback));
+  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be a whole number of at least ${min}`);
+  return value;
+}
+
+const SOCKETS = count('sockets', 10_000, 2);
+const RATE = count('rate', 1000, 1);
+const SECONDS = count('seconds', 15, 1);
+const CLIENTS = count('clients', 4, 1);
+const SDP_BYTES = count('sdp-bytes', 3000, 1);
 const MODE = option('mode', 'both');
+if (!['both', 'memory', 'redis'].includes(MODE)) throw new Error('--mode must be both, memory or redis');
+if (SOCKETS % 2) throw new Error('--sockets must be even: two per room');
 
 type Message = { type: string } & Record<string, unknown>;
 
@@ -74,7 +85,6 @@ interface Figures {
   relayFailed: number;
   p50: number;
   p99: number;
-  loopP50: number;
   loopP99: number;
   loopMax: number;
   /** Server CPU time per relayed description (all nodes), and the busiest node's share of one core. */
@@ -140,7 +150,7 @@ async function run(
   const relays = await Promise.all(clients.map((client) => ask(client, 'relay')));
   const afterRelay = await stats();
   const latencies = relays.flatMap((r) => r.latencies as number[]).sort((x, y) => x - y);
-  const worst = (key: 'p50' | 'p99' | 'max'): number =>
+  const worst = (key: 'p99' | 'max'): number =>
     Math.max(...afterRelay.map((s) => (s.delayMs as Record<string, number>)[key]!));
 
   await Promise.all(clients.map((client) => ask(client, 'close')));
@@ -155,7 +165,6 @@ async function run(
     relayFailed: relays.reduce((sum, r) => sum + Number(r.failed), 0),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
-    loopP50: worst('p50'),
     loopP99: worst('p99'),
     loopMax: worst('max'),
     cpuPerRelayMs: afterRelay.reduce((sum, s) => sum + Number(s.cpuMs), 0) / Math.max(1, latencies.length),
@@ -206,21 +215,6 @@ const workload =
   `${SOCKETS} sockets (${SOCKETS / 2} rooms), ${RATE} descriptions/s of ${SDP_BYTES} B for ${SECONDS} s, ` +
   `${CLIENTS} client processes`;
 const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`;
-console.log(`\n${workload}; ${machine}\n`);
-console.log(
-  '| setup | sockets | server RSS / socket | Redis memory | joins / s | relay p50 | relay p99 | event-loop delay p50 / p99 / max | server CPU / relay | busiest node CPU | relayed (failed) | load avg |',
-);
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-for (const r of results) {
-  console.log(
-    `| ${r.setup} | ${r.sockets} | ${r.rssPerSocketKiB.toFixed(1)} KiB | ` +
-      `${r.redisMiB === null ? '–' : `${r.redisMiB.toFixed(1)} MiB`} | ${r.joinsPerSecond.toFixed(0)} | ` +
-      `${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.loopP50.toFixed(1)} / ${r.loopP99.toFixed(1)} / ${r.loopMax.toFixed(1)} ms | ` +
-      `${r.cpuPerRelayMs.toFixed(2)} ms | ${(r.cpuBusiest * 100).toFixed(0)} % | ` +
-      `${r.relayed} (${r.relayFailed})${r.refused ? `, ${r.refused} joins refused` : ''} | ${r.load.toFixed(1)} |`,
-  );
-}
-
 // The same figures for `npm run bench` and docs/benchmarks.md (contract: bench/server-results.ts).
 const round = (digits: number) => (value: number) => Number(value.toFixed(digits));
 const figure = (
@@ -253,12 +247,13 @@ const figures: ServerFigure[] = [
   }),
 ];
 const argv = process.argv.slice(2);
-await writeServerResults({
+const serverResults: ServerResults = {
   command: `npm run bench:server${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
   measuredAt: new Date().toISOString(),
   machine,
   workload,
   setups: results.map((r) => r.setup),
   figures,
-});
-console.log(`\nWrote ${SERVER_RESULTS.pathname}`);
+};
+await writeServerResults(serverResults);
+console.log(`\n${workload}; ${machine}\n\n${serverPrintable(serverResults)}\n\nWrote ${SERVER_RESULTS.pathname}`);
