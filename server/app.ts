@@ -83,6 +83,12 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   await app.register(signalingPlugin, {
     allowedOrigins: config.allowedOrigins,
     joinSecret: config.joinSecret,
+    joinTokenRules: {
+      audience: config.joinAudience,
+      issuer: config.joinIssuer,
+      maxLifetime: config.joinTokenMaxLifetime,
+      leeway: config.joinTokenLeeway,
+    },
     iceServers: iceServerSource(config),
     seatGraceMs: config.seatGraceMs,
     limits: config.limits,

@@ -1,3 +1,5 @@
+import { DEFAULT_JOIN_TOKEN_RULES } from './lib/tokens.js';
+
 /** How the server serves HTTPS: certificate and key files, a self-made certificate, or not at all. */
 export type TlsSetting = { cert: string; key: string } | 'self-signed' | null;
 
@@ -24,6 +26,14 @@ export interface ServerConfig {
   allowedOrigins: '*' | string[];
   /** HS256 secret of join tokens; null lets anyone who knows a room name join it. */
   joinSecret: string | null;
+  /** `aud` values a join token must name one of; empty: tokens must carry no `aud`. */
+  joinAudience: string[];
+  /** `iss` values a join token must carry one of; empty: not checked. */
+  joinIssuer: string[];
+  /** Seconds a join token's `exp` may lie ahead of now. */
+  joinTokenMaxLifetime: number;
+  /** Seconds of clock difference forgiven on a join token's `exp` and `nbf`. */
+  joinTokenLeeway: number;
   stunUrls: string[];
   turnUrls: string[];
   /** coturn's `static-auth-secret`; set together with `turnUrls`. */
@@ -61,6 +71,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   host: 'localhost',
   allowedOrigins: '*',
   joinSecret: null,
+  joinAudience: [],
+  joinIssuer: [],
+  joinTokenMaxLifetime: DEFAULT_JOIN_TOKEN_RULES.maxLifetime,
+  joinTokenLeeway: DEFAULT_JOIN_TOKEN_RULES.leeway,
   stunUrls: [],
   turnUrls: [],
   turnSecret: null,
@@ -185,12 +199,27 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       'TURN_SECRET is set but TURN_URLS is empty: list your coturn, e.g. turn:turn.example.com:3478.',
     );
   }
+  const joinSecret = secret(env.JOIN_SECRET, 'JOIN_SECRET');
+  for (const name of ['JOIN_AUDIENCE', 'JOIN_ISSUER', 'JOIN_TOKEN_MAX_LIFETIME', 'JOIN_TOKEN_LEEWAY']) {
+    // Otherwise an operator would believe tokens are checked while nobody needs one.
+    if (env[name] && !joinSecret) throw new ConfigError(`${name} is set but JOIN_SECRET is not: no token is checked.`);
+  }
   return {
     ...DEFAULT_CONFIG,
     port: integer(env, 'PORT', DEFAULT_CONFIG.port, 0, 65535),
     host: env.HOST || DEFAULT_CONFIG.host,
     allowedOrigins: origins(env.ALLOWED_ORIGINS),
-    joinSecret: secret(env.JOIN_SECRET, 'JOIN_SECRET'),
+    joinSecret,
+    joinAudience: list(env.JOIN_AUDIENCE),
+    joinIssuer: list(env.JOIN_ISSUER),
+    joinTokenMaxLifetime: integer(
+      env,
+      'JOIN_TOKEN_MAX_LIFETIME',
+      DEFAULT_CONFIG.joinTokenMaxLifetime,
+      60,
+      30 * 24 * 3600,
+    ),
+    joinTokenLeeway: integer(env, 'JOIN_TOKEN_LEEWAY', DEFAULT_CONFIG.joinTokenLeeway, 0, 300),
     stunUrls: iceUrls(env.STUN_URLS, 'STUN_URLS', ['stun', 'stuns']),
     turnUrls,
     turnSecret,

@@ -22,7 +22,7 @@ import { newSession, peerIdOf } from '../lib/ids.js';
 import type { SignalingMetrics } from '../lib/metrics.js';
 import { TokenBucket } from '../lib/rate-limit.js';
 import { MemorySeatStore, SeatsUnavailableError, type LocalSeat, type Seat, type SeatStore } from '../lib/rooms.js';
-import { verifyJoinToken } from '../lib/tokens.js';
+import { verifyJoinToken, type JoinTokenRules } from '../lib/tokens.js';
 import type { IceServerGrant } from '../lib/turn.js';
 
 /** Options of {@link signalingPlugin}. */
@@ -30,6 +30,8 @@ export interface SignalingOptions {
   allowedOrigins: '*' | string[];
   /** HS256 secret of join tokens; null: no token needed. */
   joinSecret: string | null;
+  /** `aud`, `iss`, lifetime and leeway rules of join tokens; DESIGN.md §3's defaults when absent. */
+  joinTokenRules?: JoinTokenRules;
   /** ICE servers (with fresh TURN credentials) for a peer id. */
   iceServers: (peer: string) => IceServerGrant;
   seatGraceMs: number;
@@ -204,17 +206,17 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
   }
 
   /** Null when the join may take a new seat, else why not (a sentence for a person). */
-  function tokenProblem(request: JoinRequest): string | null {
+  async function tokenProblem(request: JoinRequest): Promise<string | null> {
     if (!options.joinSecret) return null;
     if (request.token === undefined) {
       return 'This room needs a join token: open the invitation link again, or ask whoever sent it for a new one.';
     }
-    const check = verifyJoinToken(request.token, options.joinSecret, request.room, Date.now() / 1000);
+    const check = await verifyJoinToken(request.token, options.joinSecret, request.room, options.joinTokenRules);
     return check.ok ? null : check.reason;
   }
 
   async function join(socket: IOSocket, request: JoinRequest): Promise<JoinOk | Fail> {
-    const problem = tokenProblem(request);
+    const problem = await tokenProblem(request);
     const current = socket.data.membership;
     if (current && (current.room !== request.room || current.session !== request.session)) {
       // Joining elsewhere from the same socket leaves the old seat first.
