@@ -13,6 +13,7 @@ import {
 import { loadTls } from './lib/tls.js';
 import { iceServerSource } from './lib/turn.js';
 import { metricsPlugin } from './plugins/metrics.js';
+import { securityHeadersPlugin } from './plugins/security-headers.js';
 import { signalingPlugin } from './plugins/signaling.js';
 import { staticPlugin } from './plugins/static.js';
 
@@ -77,6 +78,8 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   }
   // 200 even while Redis is away: every node would fail at once, and a load balancer that took
   // them all out of rotation would end the calls' signaling too. `redis` tells the operator.
+  // Before any route: its hooks reach every answer of the server.
+  await app.register(securityHeadersPlugin, { allowedOrigins: config.allowedOrigins });
   app.get('/healthz', async () => ({ ok: true, ...(seats?.health ? { redis: seats.health() } : {}) }));
   await app.register(staticPlugin);
   await app.register(metricsPlugin, { metrics });

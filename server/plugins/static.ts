@@ -69,7 +69,11 @@ async function sendFile(reply: FastifyReply, path: string, type: string): Promis
   return reply.type(type).send(body);
 }
 
-/** Any page may embed the widget: the scripts are readable cross-origin, even under COEP. */
+/**
+ * Any page may embed the widget: the scripts are readable cross-origin (a module script from
+ * another origin needs CORS), even under COEP. This replaces the `same-origin` resource policy
+ * that security-headers.ts gives every other answer.
+ */
 function crossOrigin(reply: FastifyReply): FastifyReply {
   return reply.header('access-control-allow-origin', '*').header('cross-origin-resource-policy', 'cross-origin');
 }

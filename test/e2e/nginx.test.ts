@@ -33,18 +33,32 @@ test('a call through nginx (deploy/nginx.conf) terminating TLS with a self-signe
   assert.equal(script.headers['content-encoding'], 'gzip', 'nginx compresses the script');
   assert.equal(script.headers['access-control-allow-origin'], '*', "the server's CORS header passes through");
   assert.ok(script.headers['strict-transport-security']);
+  assert.equal(script.headers['cross-origin-resource-policy'], 'cross-origin');
+  assert.equal(script.headers['x-content-type-options'], 'nosniff');
+  // The server's security headers reach the browser through the proxy (issue 13 item 8).
+  const page = await get(`${nginx.https}/embed.html`, nginx.cert);
+  assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);
+  assert.equal(page.headers['referrer-policy'], 'no-referrer');
+  assert.equal(page.headers['x-content-type-options'], 'nosniff');
   const plain = await fetch(`${nginx.http}/embed.html`, { redirect: 'manual' });
   assert.equal(plain.status, 301);
   assert.match(plain.headers.get('location')!, /^https:\/\/127\.0\.0\.1\/embed\.html$/);
 
   const browser = await launchBrowser(t, ['--ignore-certificate-errors']);
   const contexts = await Promise.all([person(browser), person(browser)]);
-  for (const context of contexts) context.setDefaultTimeout(20_000);
+  const violations: string[] = [];
+  for (const context of contexts) {
+    context.setDefaultTimeout(20_000);
+    context.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+    });
+  }
   const [a, b] = await Promise.all(contexts.map((context) => context.newPage()));
   await Promise.all([a!.goto(`${nginx.https}/embed.html`), b!.goto(`${nginx.https}/embed.html`)]);
   await Promise.all([joinThroughUi(a!.mainFrame()), joinThroughUi(b!.mainFrame())]);
   await expectCall(a!.mainFrame(), b!.mainFrame());
   await exchangeChat(a!.mainFrame(), b!.mainFrame());
+  assert.deepEqual(violations, [], 'the page works under its CSP behind nginx (wss: of its own host)');
 
   // Both sockets came through nginx as WebSockets, from pages of the proxy's own origin.
   const origins = [...app.io.of('/').sockets.values()].map((socket) => socket.handshake.headers.origin);

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { test } from 'node:test';
+import { buildApp } from '../../server/app.js';
 import { startServer } from './helpers.js';
 
 test('serves the demo, the bundle (CORS open) and the health check', async (t) => {
@@ -98,4 +99,92 @@ test('main.ts refuses a bad configuration with a message naming the variable', a
   const [code] = await once(child, 'exit');
   assert.equal(code, 1);
   assert.match(stderr, /PORT must be an integer/);
+});
+
+/** A Content-Security-Policy header as directive → sources. */
+function directives(header: string | null): Record<string, string[]> {
+  assert.ok(header, 'a Content-Security-Policy header');
+  return Object.fromEntries(
+    header
+      .split(';')
+      .map((part) => part.trim().split(/\s+/))
+      .filter((words) => words[0])
+      .map(([name, ...sources]) => [name!, sources]),
+  );
+}
+
+const PAGES = ['/', '/?room=office-hours', '/embed.html'];
+const PAGE_FILES = [
+  '/demo.js',
+  '/demo.css',
+  '/embed.css',
+  '/embed/cover.svg',
+  '/embed/figure.svg',
+  '/embed/author.svg',
+];
+
+test('security headers (issue 13 item 8): the demo and embed pages send a CSP of their own resources, nosniff, Referrer-Policy no-referrer and frame-ancestors of their own origin only', async (t) => {
+  const url = await startServer(t);
+  for (const path of [...PAGES, ...PAGE_FILES, '/nope', '/healthz']) {
+    const response = await fetch(url + path);
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
+    assert.equal(response.headers.get('referrer-policy'), 'no-referrer', path);
+  }
+  for (const path of PAGES) {
+    const response = await fetch(url + path);
+    assert.equal(response.status, 200, path);
+    const policy = directives(response.headers.get('content-security-policy'));
+    assert.deepEqual(policy['default-src'], ["'self'"], path);
+    for (const name of ['script-src', 'style-src', 'img-src', 'connect-src']) {
+      assert.deepEqual(policy[name], ["'self'"], `${path} ${name}: this server only, nothing inline, no eval`);
+    }
+    assert.deepEqual(policy['object-src'], ["'none'"], path);
+    assert.deepEqual(policy['base-uri'], ["'none'"], path);
+    assert.deepEqual(
+      policy['frame-ancestors'],
+      ["'self'"],
+      `${path}: with ALLOWED_ORIGINS=* only its own pages frame it`,
+    );
+    assert.equal(response.headers.get('x-frame-options'), 'SAMEORIGIN', path);
+    assert.equal(response.headers.get('cross-origin-resource-policy'), 'same-origin', path);
+  }
+});
+
+test('security headers (issue 13 item 8): the origins of ALLOWED_ORIGINS may frame the pages (the documented iframe embed)', async (t) => {
+  const url = await startServer(t, { allowedOrigins: ['https://blog.example.com', 'http://localhost:8000'] });
+  for (const path of PAGES) {
+    const response = await fetch(url + path);
+    const policy = directives(response.headers.get('content-security-policy'));
+    assert.deepEqual(policy['frame-ancestors'], ["'self'", 'https://blog.example.com', 'http://localhost:8000'], path);
+    // X-Frame-Options cannot name other sites; browsers that know frame-ancestors ignore it anyway.
+    assert.equal(response.headers.get('x-frame-options'), null, path);
+  }
+});
+
+test('security headers (issue 13 item 8): the drop-in scripts stay loadable from any origin (nosniff, Cross-Origin-Resource-Policy cross-origin, CORS *)', async (t) => {
+  const url = await startServer(t);
+  const manifest = (await (await fetch(`${url}/rtc-call.json`)).json()) as Record<string, { src: string }>;
+  const scripts = ['/rtc-call.js', '/rtc-call.iife.js', manifest.module!.src, manifest.classic!.src];
+  for (const path of [...scripts, '/rtc-call.js.map', '/rtc-call.iife.js.map', '/rtc-call.json']) {
+    const response = await fetch(url + path, { headers: { origin: 'https://blog.example.com' } });
+    assert.equal(response.status, 200, path);
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
+    assert.equal(response.headers.get('cross-origin-resource-policy'), 'cross-origin', path);
+    assert.equal(response.headers.get('access-control-allow-origin'), '*', path);
+    if (scripts.includes(path)) {
+      // nosniff makes the browser refuse a script whose type is not JavaScript: it must be.
+      assert.equal(response.headers.get('content-type'), 'text/javascript; charset=utf-8', path);
+      const again = await fetch(url + path, { headers: { 'if-none-match': response.headers.get('etag')! } });
+      assert.equal(again.status, 304, path);
+      assert.equal(again.headers.get('cross-origin-resource-policy'), 'cross-origin', `${path} revalidated`);
+      assert.equal(again.headers.get('access-control-allow-origin'), '*', `${path} revalidated`);
+    }
+  }
+});
+
+test('security headers (issue 13 item 8): an allowed origin that would break out of the frame-ancestors directive is refused at start', async () => {
+  await assert.rejects(
+    buildApp({ logLevel: false, allowedOrigins: ["https://blog.example.com; script-src 'unsafe-inline'"] }),
+    /allowedOrigins: "https:\/\/blog\.example\.com; script-src 'unsafe-inline'" is not an origin like https:\/\/example\.com/,
+  );
 });
