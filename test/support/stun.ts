@@ -140,7 +140,8 @@ function xorPeerAddress(ip: string, port: number, transactionId: Buffer): Buffer
   return attribute(ATTR.xorPeerAddress, value);
 }
 
-function ipv6Bytes(ip: string): Buffer {
+/** The 16 bytes of an IPv6 address, written any way RFC 4291 allows (`::`, a dotted IPv4 tail). */
+export function ipv6Bytes(ip: string): Buffer {
   // Expand "::" and a trailing dotted IPv4 part into eight 16-bit groups.
   let text = ip;
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
