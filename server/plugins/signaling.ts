@@ -18,6 +18,7 @@ import {
   type SignalPayload,
 } from '../../src/protocol/signaling.js';
 import type { Limits } from '../config.js';
+import type { RequestSource } from '../lib/client-address.js';
 import { newSession, peerIdOf } from '../lib/ids.js';
 import type { SignalingMetrics } from '../lib/metrics.js';
 import { TokenBucket } from '../lib/rate-limit.js';
@@ -30,8 +31,8 @@ export interface SignalingOptions {
   allowedOrigins: '*' | string[];
   /** HS256 secret of join tokens; null: no token needed. */
   joinSecret: string | null;
-  /** ICE servers (with fresh TURN credentials) for a peer id. */
-  iceServers: (peer: string) => IceServerGrant;
+  /** ICE servers (with fresh TURN credentials) for a peer id, asked for by the client of a handshake. */
+  iceServers: (peer: string, source: RequestSource) => IceServerGrant;
   seatGraceMs: number;
   limits: Limits;
   metrics: SignalingMetrics;
@@ -244,7 +245,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
       if (claim.retaken && !resumed) tell(other, 'peer-leave', { peer: claim.seat.peer, reason: 'replaced' });
       tell(other, 'peer-join', { peer: claim.seat.peer, polite: other.peer < claim.seat.peer, resumed });
     }
-    const grant = options.iceServers(claim.seat.peer);
+    const grant = options.iceServers(claim.seat.peer, socket.handshake);
     return {
       ok: true,
       v: PROTOCOL_VERSION,
@@ -254,6 +255,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
       peers: other ? [other.peer] : [],
       iceServers: grant.iceServers,
       ttl: grant.ttl,
+      ...(grant.warning ? { warning: grant.warning } : {}),
     };
   }
 
@@ -280,7 +282,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
     const membership = socket.data.membership;
     // TURN credentials only for a seat holder: with JOIN_SECRET set, nobody else should get them.
     if (!membership) return fail('not-joined', 'Join a room before asking for ICE servers.');
-    return { ok: true, ...options.iceServers(membership.peer) };
+    return { ok: true, ...options.iceServers(membership.peer, socket.handshake) };
   }
 
   async function leave(socket: IOSocket): Promise<Ok> {
