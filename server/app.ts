@@ -44,7 +44,11 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     app.log.warn('ALLOWED_ORIGINS is "*": pages of any site may use this signaling server; list your origins.');
   }
   if (config.production && !config.joinSecret) {
-    app.log.info('JOIN_SECRET is not set: anyone who knows a room name can join it.');
+    app.log.info(
+      config.turnSecret
+        ? 'JOIN_SECRET is not set: anyone who knows a room name can join it, and anyone can get TURN credentials (TURN_MINT_PER_MINUTE per address).'
+        : 'JOIN_SECRET is not set: anyone who knows a room name can join it.',
+    );
   }
   const metrics = new SignalingMetrics();
   let seats = givenSeats;
@@ -92,7 +96,10 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
       maxLifetime: config.joinTokenMaxLifetime,
       leeway: config.joinTokenLeeway,
     },
-    iceServers: iceServerSource(config),
+    iceServers: iceServerSource(config, {
+      onWithheld: (address) =>
+        app.log.warn({ address }, 'TURN credentials withheld: more than TURN_MINT_PER_MINUTE from this address'),
+    }),
     seatGraceMs: config.seatGraceMs,
     limits: config.limits,
     metrics,

@@ -1,4 +1,5 @@
 import { DEFAULT_JOIN_TOKEN_RULES } from './lib/tokens.js';
+import { PROXY_RANGE_NAMES, proxyTrust } from './lib/client-address.js';
 
 /** How the server serves HTTPS: certificate and key files, a self-made certificate, or not at all. */
 export type TlsSetting = { cert: string; key: string } | 'self-signed' | null;
@@ -40,6 +41,10 @@ export interface ServerConfig {
   turnSecret: string | null;
   /** Lifetime of TURN credentials, in seconds. */
   turnTtl: number;
+  /** TURN credentials one client address may get a minute (a burst of as many); 0: no limit. */
+  turnMintPerMinute: number;
+  /** Proxies whose `X-Forwarded-For` names the client: addresses, CIDR blocks, `loopback`, …; [] trusts none. */
+  trustProxy: string[];
   tls: TlsSetting;
   /** Where `HTTPS=self-signed` keeps its certificate. */
   certDir: string;
@@ -78,7 +83,12 @@ export const DEFAULT_CONFIG: ServerConfig = {
   stunUrls: [],
   turnUrls: [],
   turnSecret: null,
-  turnTtl: 3600,
+  // Short: a credential outlives `leave`, and anyone who saw it may allocate with it until then.
+  // Calls are unaffected: coturn checks the expiry only when an allocation is made.
+  turnTtl: 600,
+  turnMintPerMinute: 20,
+  // nginx on the same host (deploy/nginx.conf); only a process on this host could forge the header.
+  trustProxy: ['loopback'],
   tls: null,
   certDir: '.certs',
   seatGraceMs: 20_000,
@@ -154,6 +164,22 @@ function secret(raw: string | undefined, name: string): string | null {
   return raw;
 }
 
+function trustProxy(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_CONFIG.trustProxy;
+  if (raw.trim() === 'none') return [];
+  const items = list(raw);
+  for (const item of items) {
+    try {
+      proxyTrust([item]);
+    } catch {
+      throw new ConfigError(
+        `TRUST_PROXY: "${item}" is not an address, a CIDR block like 10.0.0.0/8, or one of ${PROXY_RANGE_NAMES.join(', ')} (or "none" alone).`,
+      );
+    }
+  }
+  return items;
+}
+
 function redisUrl(raw: string | undefined): string | null {
   if (raw === undefined || raw === '') return null;
   let parsed: URL;
@@ -224,6 +250,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     turnUrls,
     turnSecret,
     turnTtl: integer(env, 'TURN_TTL', DEFAULT_CONFIG.turnTtl, 60, 7 * 24 * 3600),
+    turnMintPerMinute: integer(env, 'TURN_MINT_PER_MINUTE', DEFAULT_CONFIG.turnMintPerMinute, 0, 100_000),
+    trustProxy: trustProxy(env.TRUST_PROXY),
     tls: tls(env),
     seatGraceMs: integer(env, 'SEAT_GRACE_MS', DEFAULT_CONFIG.seatGraceMs, 0, 24 * 3600 * 1000),
     redisUrl: redisUrl(env.REDIS_URL),

@@ -18,6 +18,7 @@ import {
   type SignalPayload,
 } from '../../src/protocol/signaling.js';
 import type { Limits } from '../config.js';
+import type { RequestSource } from '../lib/client-address.js';
 import { newSession, peerIdOf } from '../lib/ids.js';
 import type { SignalingMetrics } from '../lib/metrics.js';
 import { TokenBucket } from '../lib/rate-limit.js';
@@ -32,8 +33,8 @@ export interface SignalingOptions {
   joinSecret: string | null;
   /** `aud`, `iss`, lifetime and leeway rules of join tokens; DESIGN.md §3's defaults when absent. */
   joinTokenRules?: JoinTokenRules;
-  /** ICE servers (with fresh TURN credentials) for a peer id. */
-  iceServers: (peer: string) => IceServerGrant;
+  /** ICE servers (with fresh TURN credentials) for a peer id, asked for by the client of a handshake. */
+  iceServers: (peer: string, source: RequestSource) => IceServerGrant;
   seatGraceMs: number;
   limits: Limits;
   metrics: SignalingMetrics;
@@ -246,7 +247,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
       if (claim.retaken && !resumed) tell(other, 'peer-leave', { peer: claim.seat.peer, reason: 'replaced' });
       tell(other, 'peer-join', { peer: claim.seat.peer, polite: other.peer < claim.seat.peer, resumed });
     }
-    const grant = options.iceServers(claim.seat.peer);
+    const grant = options.iceServers(claim.seat.peer, socket.handshake);
     return {
       ok: true,
       v: PROTOCOL_VERSION,
@@ -256,6 +257,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
       peers: other ? [other.peer] : [],
       iceServers: grant.iceServers,
       ttl: grant.ttl,
+      ...(grant.warning ? { warning: grant.warning } : {}),
     };
   }
 
@@ -282,7 +284,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
     const membership = socket.data.membership;
     // TURN credentials only for a seat holder: with JOIN_SECRET set, nobody else should get them.
     if (!membership) return fail('not-joined', 'Join a room before asking for ICE servers.');
-    return { ok: true, ...options.iceServers(membership.peer) };
+    return { ok: true, ...options.iceServers(membership.peer, socket.handshake) };
   }
 
   async function leave(socket: IOSocket): Promise<Ok> {

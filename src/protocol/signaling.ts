@@ -41,6 +41,16 @@ export interface JoinOk {
   peers: string[];
   iceServers: IceServer[];
   ttl: number;
+  warning?: ProtocolWarning;
+}
+
+/**
+ * Something a successful answer lacks, and why: `turn-rate-limited` (no TURN servers, too many
+ * credentials asked from this client's address in the last minute; the call may still connect).
+ */
+export interface ProtocolWarning {
+  code: 'turn-rate-limited';
+  message: string;
 }
 
 /** The subset of `RTCIceServer` the server hands out. */
@@ -55,6 +65,7 @@ export interface IceServersOk {
   ok: true;
   iceServers: IceServer[];
   ttl: number;
+  warning?: ProtocolWarning;
 }
 
 /** Plain `{ok: true}` answer. */

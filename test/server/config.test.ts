@@ -9,7 +9,9 @@ test('configFromEnv: the defaults of DESIGN.md §3', () => {
   assert.deepEqual(config, DEFAULT_CONFIG);
   assert.equal(config.port, 8080);
   assert.equal(config.allowedOrigins, '*');
-  assert.equal(config.turnTtl, 3600);
+  assert.equal(config.turnTtl, 600, 'TURN credentials last 10 minutes: they outlive leave');
+  assert.equal(config.turnMintPerMinute, 20);
+  assert.deepEqual(config.trustProxy, ['loopback']);
   assert.equal(config.seatGraceMs, 20_000);
   assert.equal(config.tls, null);
   assert.equal(config.limits.pingIntervalMs + config.limits.pingTimeoutMs, 15_000, 'a dead socket is noticed in 15 s');
@@ -24,7 +26,9 @@ test('configFromEnv reads every variable', () => {
     STUN_URLS: 'stun:stun.example.com:3478',
     TURN_URLS: 'turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349?transport=tcp',
     TURN_SECRET: SECRET,
-    TURN_TTL: '600',
+    TURN_TTL: '900',
+    TURN_MINT_PER_MINUTE: '5',
+    TRUST_PROXY: '10.0.0.0/8, loopback',
     HTTPS: 'self-signed',
     SEAT_GRACE_MS: '5000',
     REDIS_URL: 'redis://:pw@10.0.0.5:6379/2',
@@ -43,7 +47,9 @@ test('configFromEnv reads every variable', () => {
       stunUrls: ['stun:stun.example.com:3478'],
       turnUrls: ['turn:turn.example.com:3478?transport=udp', 'turns:turn.example.com:5349?transport=tcp'],
       turnSecret: SECRET,
-      turnTtl: 600,
+      turnTtl: 900,
+      turnMintPerMinute: 5,
+      trustProxy: ['10.0.0.0/8', 'loopback'],
       tls: 'self-signed',
       seatGraceMs: 5000,
       redisUrl: 'redis://:pw@10.0.0.5:6379/2',
@@ -73,6 +79,10 @@ test('configFromEnv refuses unusable values with a ConfigError naming the variab
     ],
     [{ STUN_URLS: 'turn:t.example.com' }, /^STUN_URLS: .* is not a stun: or stuns: URL/],
     [{ TURN_URLS: 'turn:t', TURN_SECRET: SECRET, TURN_TTL: '10' }, /^TURN_TTL must be an integer from 60/],
+    [{ TURN_MINT_PER_MINUTE: 'lots' }, /^TURN_MINT_PER_MINUTE must be an integer from 0/],
+    [{ TRUST_PROXY: 'nginx' }, /^TRUST_PROXY: "nginx" is not an address, a CIDR block/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY: "10.0.0.0\/33" is not/],
+    [{ TRUST_PROXY: 'none, loopback' }, /^TRUST_PROXY: "none" is not/],
     [{ HTTPS: 'yes' }, /^HTTPS takes only "self-signed"/],
     [{ REDIS_URL: 'http://10.0.0.5:6379' }, /^REDIS_URL must start with redis:\/\/ or rediss:\/\//],
     [{ REDIS_URL: '10.0.0.5:6379' }, /^REDIS_URL: "10.0.0.5:6379" is not a URL/],

@@ -9,7 +9,6 @@ import { connect, request, startServer } from './helpers.js';
 const SECRET = 'turn-secret-for-tests-0123456789';
 const CONF = new URL('../../deploy/turnserver.conf', import.meta.url);
 const MAPPED = 'denied-peer-ip=::ffff:0.0.0.0-::ffff:255.255.255.255';
-const COMPATIBLE = 'denied-peer-ip=::-::ffff:ffff';
 
 /** Peers a relay must never reach: private, loopback, link-local (cloud metadata), translated. */
 const DENIED_V4 = ['127.0.0.1', '10.1.2.3', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.1'];
@@ -26,15 +25,7 @@ const DENIED_V6 = [
 
 test('deploy/turnserver.conf carries the production settings', async () => {
   const lines = (await readFile(CONF, 'utf8')).split('\n').map((line) => line.trim());
-  for (const setting of [
-    'use-auth-secret',
-    'fingerprint',
-    'no-cli',
-    'no-multicast-peers',
-    'no-tcp-relay',
-    MAPPED,
-    COMPATIBLE,
-  ]) {
+  for (const setting of ['use-auth-secret', 'fingerprint', 'no-cli', 'no-multicast-peers', 'no-tcp-relay', MAPPED]) {
     assert.ok(lines.includes(setting), setting);
   }
   assert.ok(!lines.includes('allow-loopback-peers'), 'loopback peers only in test configurations');
@@ -63,7 +54,7 @@ test('coturn runs deploy/turnserver.conf: server-minted credentials allocate, de
 });
 
 test('without its IPv4-mapped lines, coturn 4.6 would relay to ::ffff:127.0.0.1 (why they are there)', async (t) => {
-  const conf = (await readFile(CONF, 'utf8')).replace(MAPPED, '').replace(COMPATIBLE, '');
+  const conf = (await readFile(CONF, 'utf8')).replace(MAPPED, '');
   const coturn = await startCoturn({ secret: SECRET, base: conf });
   t.after(() => coturn.stop());
   const { username, credential } = turnCredentials(SECRET, 'peer', Math.floor(Date.now() / 1000) + 600);

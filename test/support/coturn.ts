@@ -17,6 +17,10 @@ export interface Coturn {
   stop(): Promise<void>;
   /** Stops and starts it again on the same port (every allocation is lost, as in a TURN restart). */
   restart(): Promise<void>;
+  /** The configuration file it runs with, as written. */
+  config: string;
+  /** Everything it has printed and logged so far. */
+  log(): Promise<string>;
 }
 
 /** Options of {@link startCoturn}. */
@@ -39,8 +43,6 @@ const REPLACED = new Set([
   'listening-ip',
   'relay-ip',
   'external-ip',
-  'min-port',
-  'max-port',
   'static-auth-secret',
   'realm',
   'cert',
@@ -142,13 +144,15 @@ export async function startCoturn({ secret, startTimeoutMs = READY_TIMEOUT_MS, b
   const dir = await mkdtemp(join(tmpdir(), 'rtc-call-coturn-'));
   const port = await freePort();
   const configPath = join(dir, 'turnserver.conf');
-  await writeFile(configPath, testConfig(dir, port, secret, base));
+  const config = testConfig(dir, port, secret, base);
+  await writeFile(configPath, config);
   let output = '';
   let child: ChildProcess | null = null;
-  const log = async (): Promise<string> => {
+  const fullLog = async (): Promise<string> => {
     const file = await readFile(join(dir, 'turnserver.log'), 'utf8').catch(() => '');
-    return `${output}\n${file}`.trim().split('\n').slice(-30).join('\n');
+    return `${output}\n${file}`.trim();
   };
+  const log = async (): Promise<string> => (await fullLog()).split('\n').slice(-30).join('\n');
 
   const launch = async (): Promise<void> => {
     const started = spawn('turnserver', ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -188,6 +192,8 @@ export async function startCoturn({ secret, startTimeoutMs = READY_TIMEOUT_MS, b
     url: `turn:127.0.0.1:${port}?transport=udp`,
     port,
     secret,
+    config,
+    log: fullLog,
     async stop() {
       await halt();
       await rm(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { isIPv6 } from 'node:net';
 const MAGIC_COOKIE = 0x2112a442;
 const BINDING = 0x0001;
 const ALLOCATE = 0x0003;
+const REFRESH = 0x0004;
 const CREATE_PERMISSION = 0x0008;
 const SUCCESS = 0x0100;
 const ERROR = 0x0110;
@@ -19,6 +20,7 @@ const ATTR = {
   realm: 0x0014,
   nonce: 0x0015,
   xorRelayedAddress: 0x0016,
+  lifetime: 0x000d,
   requestedAddressFamily: 0x0017,
   requestedTransport: 0x0019,
 } as const;
@@ -140,7 +142,8 @@ function xorPeerAddress(ip: string, port: number, transactionId: Buffer): Buffer
   return attribute(ATTR.xorPeerAddress, value);
 }
 
-function ipv6Bytes(ip: string): Buffer {
+/** The 16 bytes of an IPv6 address, written any way RFC 4291 allows (`::`, a dotted IPv4 tail). */
+export function ipv6Bytes(ip: string): Buffer {
   // Expand "::" and a trailing dotted IPv4 part into eight 16-bit groups.
   let text = ip;
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
@@ -162,6 +165,10 @@ export interface TurnSession {
   allocation: AllocateResult;
   /** Asks the server to let `ip` send to the relay (CreatePermission): refused for denied peers. */
   createPermission(ip: string, port?: number): Promise<TurnAnswer>;
+  /** Extends the allocation by `lifetime` seconds (Refresh), as a browser does before it lapses. */
+  refresh(lifetime?: number): Promise<TurnAnswer>;
+  /** How many times the server said 438 (Stale Nonce) and the request went again with its new nonce. */
+  readonly staleNonces: number;
   close(): void;
 }
 
@@ -189,17 +196,27 @@ export async function turnSession(
     const key = createHash('md5')
       .update(`${username}:${realm.toString('utf8')}:${password}`)
       .digest();
-    const credentials = [
+    let currentNonce = nonce;
+    let staleNonces = 0;
+    const credentials = (): Buffer[] => [
       attribute(ATTR.username, Buffer.from(username)),
       attribute(ATTR.realm, realm),
-      attribute(ATTR.nonce, nonce),
+      attribute(ATTR.nonce, currentNonce),
     ];
-    const reply = await transact(
-      socket,
-      port,
-      (id) => message(ALLOCATE, id, [...requested, ...credentials], key),
-      timeoutMs,
-    );
+    // A signed request; a 438 (Stale Nonce) is answered as a browser does: again with the new nonce.
+    const signed = async (type: number, attributes: (id: Buffer) => Buffer[]): Promise<StunMessage> => {
+      const send = (): Promise<StunMessage> =>
+        transact(socket, port, (id) => message(type, id, [...attributes(id), ...credentials()], key), timeoutMs);
+      const answer = await send();
+      const fresh = answer.attributes.get(ATTR.nonce);
+      if (answer.type !== (type | ERROR) || errorOf(answer).code !== 438 || !fresh) return answer;
+      currentNonce = fresh;
+      staleNonces += 1;
+      return send();
+    };
+    const outcome = (type: number, answer: StunMessage): TurnAnswer =>
+      answer.type === (type | SUCCESS) ? { ok: true } : { ok: false, ...errorOf(answer) };
+    const reply = await signed(ALLOCATE, () => requested);
     let allocation: AllocateResult;
     if (reply.type === (ALLOCATE | SUCCESS)) {
       const relayed = reply.attributes.get(ATTR.xorRelayedAddress);
@@ -210,13 +227,15 @@ export async function turnSession(
     return {
       allocation,
       async createPermission(ip, peerPort = 9) {
-        const answer = await transact(
-          socket,
-          port,
-          (id) => message(CREATE_PERMISSION, id, [xorPeerAddress(ip, peerPort, id), ...credentials], key),
-          timeoutMs,
-        );
-        return answer.type === (CREATE_PERMISSION | SUCCESS) ? { ok: true } : { ok: false, ...errorOf(answer) };
+        return outcome(CREATE_PERMISSION, await signed(CREATE_PERMISSION, (id) => [xorPeerAddress(ip, peerPort, id)]));
+      },
+      async refresh(lifetime = 600) {
+        const value = Buffer.alloc(4);
+        value.writeUInt32BE(lifetime, 0);
+        return outcome(REFRESH, await signed(REFRESH, () => [attribute(ATTR.lifetime, value)]));
+      },
+      get staleNonces() {
+        return staleNonces;
       },
       close: () => socket.close(),
     };
