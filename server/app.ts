@@ -23,6 +23,8 @@ export type AppOptions = Partial<Omit<ServerConfig, 'limits'>> & {
   seats?: SeatStore;
   /** Heartbeat, node timeout, hold and key prefix of the Redis store (tests shorten them). */
   redis?: Omit<RedisSeatOptions, 'log' | 'nodeId'>;
+  /** Where the JSON log lines go instead of stdout (tests read them). */
+  logStream?: { write(line: string): void };
 };
 
 /** How long a node waits for Redis at start before it listens anyway (joins then wait for Redis). */
@@ -30,11 +32,11 @@ const REDIS_START_WAIT_MS = 5000;
 
 /** Builds the server (demo, bundle, signaling, health, metrics). Never listens: the caller does. */
 export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
-  const { seats: givenSeats, limits, redis, ...rest } = options;
+  const { seats: givenSeats, limits, redis, logStream, ...rest } = options;
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...rest, limits: { ...DEFAULT_LIMITS, ...limits } };
   const tls = await loadTls(config.tls, config.certDir);
   const app = Fastify({
-    logger: config.logLevel === false ? false : { level: config.logLevel },
+    logger: config.logLevel === false ? false : { level: config.logLevel, ...(logStream ? { stream: logStream } : {}) },
     // Socket.io answers its own routes; Fastify must not time them out or parse them.
     forceCloseConnections: true,
     ...(tls ? { https: tls } : {}),

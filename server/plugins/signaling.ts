@@ -21,6 +21,7 @@ import type { Limits } from '../config.js';
 import { newSession, peerIdOf } from '../lib/ids.js';
 import type { SignalingMetrics } from '../lib/metrics.js';
 import { TokenBucket } from '../lib/rate-limit.js';
+import { cutConnection, watchSendBuffer } from '../lib/send-buffer.js';
 import { MemorySeatStore, SeatsUnavailableError, type LocalSeat, type Seat, type SeatStore } from '../lib/rooms.js';
 import { verifyJoinToken } from '../lib/tokens.js';
 import type { IceServerGrant } from '../lib/turn.js';
@@ -392,11 +393,35 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
       .catch((error: unknown) => app.log.error({ err: error }, 'queued task failed'));
   }
 
+  /**
+   * Drops a socket that leaves what it is sent unread (it may still answer heartbeats): its
+   * partner could otherwise grow this process without bound.
+   */
+  function cutSlowReader(socket: IOSocket, bufferedBytes: number): void {
+    // Called from inside an emit that may be iterating a room: cut once it has returned.
+    setImmediate(() => {
+      if (socket.conn.readyState === 'closed') return;
+      metrics.slowReaderDisconnects.inc();
+      app.log.warn(
+        {
+          reason: 'send buffer full',
+          socket: socket.id,
+          address: socket.handshake.address,
+          bufferedBytes,
+          maxBytes: limits.maxSocketBufferBytes,
+        },
+        'disconnected a socket that does not read what it is sent',
+      );
+      cutConnection(socket.conn);
+    });
+  }
+
   io.on('connection', (socket) => {
     socket.data.membership = null;
     socket.data.queue = Promise.resolve();
     socket.data.bucket = new TokenBucket(limits);
     socket.data.cutOff = false;
+    watchSendBuffer(socket.conn, limits.maxSocketBufferBytes, (bufferedBytes) => cutSlowReader(socket, bufferedBytes));
     // A middleware that never calls next(): every inbound event comes through receive(), and no
     // client packet can reach a socket.io listener directly.
     socket.use((packet) => {
