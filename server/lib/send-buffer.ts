@@ -1,4 +1,7 @@
-import type { Socket as EngineSocket } from 'engine.io';
+import type { Socket } from 'socket.io';
+
+/** The engine.io connection under a socket.io socket. */
+type EngineSocket = Socket['conn'];
 
 /** An engine.io packet as its `packetCreate` and `flush` events hand it over. */
 interface Packet {
