@@ -95,3 +95,41 @@ test('a slow reader is disconnected once its buffer passes the bound, and other 
   assert.deepEqual(await request(calm, 'signal', { candidate: null }), { ok: true });
   assert.deepEqual((await heard).candidate, null);
 });
+
+test('a slow reader on long-polling is disconnected once its buffer passes the bound', async (t) => {
+  const lines: string[] = [];
+  const { url, app } = await startApp(t, {
+    logLevel: 'warn',
+    logStream: { write: (line) => void lines.push(line) },
+    limits: { burst: 100_000, perSecond: 100_000 },
+  });
+  const engine = `${url}/socket.io/?EIO=4&transport=polling`;
+  const open = await (await fetch(engine)).text();
+  const session = `${engine}&sid=${(JSON.parse(open.slice(1)) as { sid: string }).sid}`;
+  const post = async (body: string): Promise<void> => {
+    assert.equal((await fetch(session, { method: 'POST', body })).status, 200);
+  };
+  await post('40');
+  const { sid } = JSON.parse((await (await fetch(session)).text()).slice(2)) as { sid: string };
+  await post(`420${JSON.stringify(['join', { v: 1, room: 'stalled' }])}`);
+  assert.match(await (await fetch(session)).text(), /^430\[\{"ok":true/);
+  // From now on it never polls (nothing it is sent leaves the server) but sends pongs.
+  const pong = setInterval(() => void fetch(session, { method: 'POST', body: '3' }).catch(() => {}), 1000);
+  t.after(() => clearInterval(pong));
+
+  const partner = await connect(t, url);
+  await request(partner, 'join', { v: 1, room: 'stalled' });
+  const serverSide = app.io.of('/').sockets.get(sid);
+  assert.ok(serverSide);
+  let cutReason: string | null = null;
+  serverSide.once('disconnect', (reason) => (cutReason = reason));
+  let pushed = 0;
+  while (cutReason === null && pushed < 8 * DEFAULT_LIMITS.maxSocketBufferBytes) {
+    assert.deepEqual(await request(partner, 'signal', { description: BIG_OFFER }), { ok: true });
+    pushed += BIG_OFFER.sdp.length;
+  }
+  assert.equal(cutReason, 'forced close', `cut by the server (${pushed} bytes pushed)`);
+  const cut = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.socket === sid);
+  assert.equal(cut?.reason, 'send buffer full');
+  assert.ok(pushed <= DEFAULT_LIMITS.maxSocketBufferBytes + 2 * BIG_OFFER.sdp.length, `cut at the bound: ${pushed}`);
+});
