@@ -88,5 +88,8 @@ export class LogLimiter {
     this.#timer = undefined;
     if (this.#suppressed > 0) this.#report(this.#suppressed);
     this.#suppressed = 0;
+    // The next event opens a new interval: a timer may fire a fraction of a millisecond before
+    // the clock says the interval is over.
+    this.#windowStart = Number.NEGATIVE_INFINITY;
   }
 }
