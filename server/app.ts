@@ -1,5 +1,6 @@
 import { createAdapter } from '@socket.io/redis-adapter';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { DEFAULT_CONFIG, DEFAULT_LIMITS, type ServerConfig } from './config.js';
 import { SignalingMetrics } from './lib/metrics.js';
 import type { SeatStore } from './lib/rooms.js';
@@ -24,6 +25,8 @@ export type AppOptions = Partial<Omit<ServerConfig, 'limits'>> & {
   seats?: SeatStore;
   /** Heartbeat, node timeout, hold and key prefix of the Redis store (tests shorten them). */
   redis?: Omit<RedisSeatOptions, 'log' | 'nodeId'>;
+  /** Where the JSON log lines go instead of stdout (tests read them). */
+  logStream?: { write(line: string): void };
 };
 
 /** How long a node waits for Redis at start before it listens anyway (joins then wait for Redis). */
@@ -31,11 +34,11 @@ const REDIS_START_WAIT_MS = 5000;
 
 /** Builds the server (demo, bundle, signaling, health, metrics). Never listens: the caller does. */
 export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
-  const { seats: givenSeats, limits, redis, ...rest } = options;
+  const { seats: givenSeats, limits, redis, logStream, ...rest } = options;
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...rest, limits: { ...DEFAULT_LIMITS, ...limits } };
   const tls = await loadTls(config.tls, config.certDir);
   const app = Fastify({
-    logger: config.logLevel === false ? false : { level: config.logLevel },
+    logger: config.logLevel === false ? false : { level: config.logLevel, ...(logStream ? { stream: logStream } : {}) },
     // Socket.io answers its own routes; Fastify must not time them out or parse them.
     forceCloseConnections: true,
     ...(tls ? { https: tls } : {}),
@@ -50,6 +53,25 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
         : 'JOIN_SECRET is not set: anyone who knows a room name can join it.',
     );
   }
+  // Fastify's default answer to a 500 is the error's own message: for a file-system error that
+  // is its code and the absolute path of the install. Only the log gets those.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    // A status outside 4xx/5xx on an error is a bug of its own: a 500 too.
+    const given = error.statusCode ?? 500;
+    const status = given >= 400 && given < 600 ? given : 500;
+    if (status < 500) {
+      // Fastify's and our own 4xx errors describe the request, not the server: sent as they are.
+      return reply
+        .code(status)
+        .send({ statusCode: status, code: error.code, error: STATUS_CODES[status], message: error.message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send({
+      statusCode: status,
+      error: STATUS_CODES[status],
+      message: 'The server could not answer this request; the error is in its log.',
+    });
+  });
   const metrics = new SignalingMetrics();
   let seats = givenSeats;
   let adapter: ReturnType<typeof createAdapter> | undefined;

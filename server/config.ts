@@ -17,6 +17,8 @@ export interface Limits {
   pingTimeoutMs: number;
   /** How long a connection may stay open without joining the socket.io namespace (CONNECT). */
   connectTimeoutMs: number;
+  /** Bytes the server may hold for one socket that does not read them; past it, the socket is cut. */
+  maxSocketBufferBytes: number;
 }
 
 /** Validated server options, built from the environment by {@link configFromEnv}. */
@@ -68,6 +70,9 @@ export const DEFAULT_LIMITS: Limits = {
   pingIntervalMs: 10_000,
   pingTimeoutMs: 5_000,
   connectTimeoutMs: 10_000,
+  // 32 full-size SDPs: far beyond what a reading client ever leaves unread, small enough that a
+  // thousand stalled sockets cost a gigabyte at most.
+  maxSocketBufferBytes: 1024 * 1024,
 };
 
 /** The defaults of DESIGN.md §3. */

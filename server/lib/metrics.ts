@@ -73,6 +73,10 @@ export class SignalingMetrics {
     'rtc_call_flood_disconnects_total',
     'Sockets disconnected for going on sending past the rate limit.',
   );
+  readonly slowReaderDisconnects = new Counter(
+    'rtc_call_slow_reader_disconnects_total',
+    'Sockets disconnected for leaving more than the bound unread in the server.',
+  );
   readonly handshakesRefused = new Counter<'origin'>(
     'rtc_call_handshakes_refused_total',
     'Connections refused at the handshake, by reason.',
@@ -99,6 +103,7 @@ export class SignalingMetrics {
       this.errors,
       this.unknownEvents,
       this.floodDisconnects,
+      this.slowReaderDisconnects,
       this.handshakesRefused,
     ]) {
       blocks.push(counter.render());

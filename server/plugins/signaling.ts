@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import fastifySocketIOModule from 'fastify-socket.io';
@@ -21,7 +22,8 @@ import type { Limits } from '../config.js';
 import type { RequestSource } from '../lib/client-address.js';
 import { newSession, peerIdOf } from '../lib/ids.js';
 import type { SignalingMetrics } from '../lib/metrics.js';
-import { TokenBucket } from '../lib/rate-limit.js';
+import { LogLimiter, TokenBucket } from '../lib/rate-limit.js';
+import { cutConnection, watchSendBuffer } from '../lib/send-buffer.js';
 import { MemorySeatStore, SeatsUnavailableError, type LocalSeat, type Seat, type SeatStore } from '../lib/rooms.js';
 import { verifyJoinToken, type JoinTokenRules } from '../lib/tokens.js';
 import type { IceServerGrant } from '../lib/turn.js';
@@ -77,18 +79,49 @@ const SHUTDOWN_DRAIN_MS = 2000;
 const fastifySocketIO = fastifySocketIOModule as unknown as FastifyPluginAsync<Partial<ServerOptions>>;
 
 /**
- * Whether a handshake may go on. Browsers always send `Origin` on cross-origin requests and
- * WebSockets, so a page of another site is refused here; a request without `Origin` (same-origin
- * polling, or a program that could forge any header anyway) and a page of this very host pass.
+ * Whether a request (handshake, long-polling request or WebSocket upgrade) may go on. Browsers
+ * always send `Origin` on cross-origin requests and WebSockets, so a page of another site is
+ * refused here; a request without `Origin` (same-origin polling, or a program that could forge any
+ * header anyway) passes, and so does a page of this very server.
+ *
+ * "This very server" is an `Origin` equal to `Host` only when `Host` is an IP address or
+ * `localhost`: a page can claim such a host only by being served from it. A name proves nothing:
+ * a site whose name is made to resolve to this server (DNS rebinding) sends its own name as both
+ * `Origin` and `Host`. Pages served under a name are allowed by listing them in `ALLOWED_ORIGINS`.
  */
 export function originAllowed(allowed: '*' | string[], origin: string | undefined, host: string | undefined): boolean {
   if (allowed === '*' || origin === undefined) return true;
   if (allowed.includes(origin)) return true;
+  let page: URL;
   try {
-    return host !== undefined && new URL(origin).host === host;
+    page = new URL(origin);
   } catch {
     return false;
   }
+  if (host === undefined || page.host !== host) return false;
+  return page.hostname === 'localhost' || isIP(page.hostname.replace(/^\[(.*)\]$/, '$1')) !== 0;
+}
+
+/** At most this many refused requests are logged one by one per {@link REFUSED_LOG_INTERVAL_MS}. */
+const REFUSED_LOG_LINES = 10;
+const REFUSED_LOG_INTERVAL_MS = 60_000;
+
+/** Answers a refused engine.io request with 403 and the reason, for long-polling and WebSocket alike. */
+function refuse(request: IncomingMessage, response: ServerResponse, message: string): void {
+  if (response instanceof ServerResponse) {
+    // The shape of engine.io's own refusals (code 4: forbidden).
+    response.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 4, message }));
+    return;
+  }
+  // An upgrade: no HTTP response object exists yet, only the connection.
+  const socket = request.socket;
+  socket.on('error', () => {}); // the client may be gone already; nothing to tell it then
+  const body = Buffer.from(message);
+  socket.end(
+    'HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${body.length}\r\n\r\n${message}`,
+    () => socket.destroy(),
+  );
 }
 
 /** Whether `socket` still holds its session's seat (a reload or reconnect may have taken it back). */
@@ -116,18 +149,33 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
     connectTimeout: limits.connectTimeoutMs,
     cors: { origin: options.allowedOrigins === '*' ? true : options.allowedOrigins },
     ...(options.adapter ? { adapter: options.adapter } : {}),
-    // CORS headers only keep a foreign page from reading polling responses; a WebSocket ignores
-    // them. The origin is checked here, for every transport, before a session exists.
-    allowRequest: (request: IncomingMessage, callback: (error: string | null | undefined, ok: boolean) => void) => {
+    allowRequest: (_request: IncomingMessage, callback: (error: string | null | undefined, ok: boolean) => void) => {
       if (closing) return callback('The server is shutting down; connect again in a moment.', false);
-      const origin = request.headers.origin;
-      if (originAllowed(options.allowedOrigins, origin, request.headers.host)) return callback(null, true);
-      metrics.handshakesRefused.inc('origin');
-      app.log.warn({ origin }, 'handshake refused: origin not in ALLOWED_ORIGINS');
-      callback(`Pages of ${origin} may not use this signaling server (ALLOWED_ORIGINS).`, false);
+      callback(null, true);
     },
   });
   const io = app.io as unknown as IO;
+
+  // A flood of refused handshakes must not become a flood of log lines: the rest are counted.
+  const refusedLog = new LogLimiter({ lines: REFUSED_LOG_LINES, intervalMs: REFUSED_LOG_INTERVAL_MS }, (suppressed) =>
+    app.log.warn(
+      { suppressed },
+      `suppressed ${suppressed} refused handshakes (only ${REFUSED_LOG_LINES} a minute are logged)`,
+    ),
+  );
+  // CORS headers only keep a foreign page from reading polling responses; a WebSocket ignores
+  // them. The origin is checked on every request of every session, before engine.io sees it:
+  // allowRequest would see only a session's first request, and a session opened by long-polling
+  // from one origin could then be upgraded to a WebSocket from another.
+  io.engine.use((request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => {
+    const origin = request.headers.origin;
+    if (originAllowed(options.allowedOrigins, origin, request.headers.host)) return next();
+    metrics.handshakesRefused.inc('origin');
+    if (refusedLog.allow()) app.log.warn({ origin }, 'handshake refused: origin not in ALLOWED_ORIGINS');
+    // Answered here and never passed on: engine.io would answer a failed middleware with a bare
+    // "Bad request".
+    refuse(request, response, `Pages of ${origin} may not use this signaling server (ALLOWED_ORIGINS).`);
+  });
 
   metrics.gauge({ name: 'rtc_call_sockets', help: 'Connected signaling sockets.', read: () => io.engine.clientsCount });
   metrics.gauge({
@@ -396,11 +444,35 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
       .catch((error: unknown) => app.log.error({ err: error }, 'queued task failed'));
   }
 
+  /**
+   * Drops a socket that leaves what it is sent unread (it may still answer heartbeats): its
+   * partner could otherwise grow this process without bound.
+   */
+  function cutSlowReader(socket: IOSocket, bufferedBytes: number): void {
+    // Called from inside an emit that may be iterating a room: cut once it has returned.
+    setImmediate(() => {
+      if (socket.conn.readyState === 'closed') return;
+      metrics.slowReaderDisconnects.inc();
+      app.log.warn(
+        {
+          reason: 'send buffer full',
+          socket: socket.id,
+          address: socket.handshake.address,
+          bufferedBytes,
+          maxBytes: limits.maxSocketBufferBytes,
+        },
+        'disconnected a socket that does not read what it is sent',
+      );
+      cutConnection(socket.conn);
+    });
+  }
+
   io.on('connection', (socket) => {
     socket.data.membership = null;
     socket.data.queue = Promise.resolve();
     socket.data.bucket = new TokenBucket(limits);
     socket.data.cutOff = false;
+    watchSendBuffer(socket.conn, limits.maxSocketBufferBytes, (bufferedBytes) => cutSlowReader(socket, bufferedBytes));
     // A middleware that never calls next(): every inbound event comes through receive(), and no
     // client packet can reach a socket.io listener directly.
     socket.use((packet) => {
@@ -437,6 +509,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
     io.engine.close();
   });
   app.addHook('onClose', async () => {
+    refusedLog.flush();
     for (const timer of graceTimers.values()) clearTimeout(timer);
     graceTimers.clear();
   });

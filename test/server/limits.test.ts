@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { LogLimiter } from '../../server/lib/rate-limit.js';
 import { CANDIDATE, OFFER, RawClient, connect, metric, next, record, request, startServer } from './helpers.js';
 
 test('a burst of trickled candidates passes the rate limit', async (t) => {
@@ -86,4 +87,20 @@ test('a message over maxHttpBufferSize (64 KiB) closes that socket only', async 
   assert.equal(await closed, 'transport close');
   const b = await connect(t, url);
   assert.equal((await request(b, 'join', { v: 1, room: 'still-up' })).ok, true);
+});
+
+test('a log limiter reports how many lines it held back once its interval ends, then lets lines through again', async () => {
+  let report: (suppressed: number) => void = () => {};
+  const reported = new Promise<number>((resolve) => (report = resolve));
+  const limiter = new LogLimiter({ lines: 2, intervalMs: 50 }, (suppressed) => report(suppressed));
+  assert.deepEqual(
+    Array.from({ length: 5 }, () => limiter.allow()),
+    [true, true, false, false, false],
+  );
+  // The limiter's timer is unref'd (it must not keep a server process alive): hold the loop open.
+  const keepAlive = setInterval(() => {}, 1000);
+  assert.equal(await reported, 3, 'the three held back, counted, without waiting for a fourth event');
+  clearInterval(keepAlive);
+  assert.equal(limiter.allow(), true, 'a new interval');
+  limiter.flush();
 });
