@@ -1,6 +1,7 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DEFAULT_CONFIG, DEFAULT_LIMITS, type ServerConfig } from './config.js';
+import { SessionKeys } from './lib/ids.js';
 import { SignalingMetrics } from './lib/metrics.js';
 import type { SeatStore } from './lib/rooms.js';
 import {
@@ -10,6 +11,7 @@ import {
   subscriberClient,
   type RedisSeatOptions,
 } from './lib/seats-redis.js';
+import { sessionSecret } from './lib/session-secret.js';
 import { loadTls } from './lib/tls.js';
 import { iceServerSource } from './lib/turn.js';
 import { metricsPlugin } from './plugins/metrics.js';
@@ -45,6 +47,8 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   if (config.production && !config.joinSecret) {
     app.log.info('JOIN_SECRET is not set: anyone who knows a room name can join it.');
   }
+  const sessions = await sessionSecret(config, app.log);
+  app.log.info({ from: sessions.source }, 'sessions are signed with a secret');
   const metrics = new SignalingMetrics();
   let seats = givenSeats;
   let adapter: ReturnType<typeof createAdapter> | undefined;
@@ -83,6 +87,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   await app.register(signalingPlugin, {
     allowedOrigins: config.allowedOrigins,
     joinSecret: config.joinSecret,
+    sessions: new SessionKeys(sessions.secret),
     iceServers: iceServerSource(config),
     seatGraceMs: config.seatGraceMs,
     limits: config.limits,

@@ -24,6 +24,13 @@ export interface ServerConfig {
   allowedOrigins: '*' | string[];
   /** HS256 secret of join tokens; null lets anyone who knows a room name join it. */
   joinSecret: string | null;
+  /**
+   * Secret that signs sessions, the same on every node; null: derived from `joinSecret`, else (a
+   * single node) generated once and kept in `stateDir`.
+   */
+  sessionSecret: string | null;
+  /** Where the server keeps what must survive a restart (the generated session secret). */
+  stateDir: string;
   stunUrls: string[];
   turnUrls: string[];
   /** coturn's `static-auth-secret`; set together with `turnUrls`. */
@@ -61,6 +68,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   host: 'localhost',
   allowedOrigins: '*',
   joinSecret: null,
+  sessionSecret: null,
+  stateDir: '.rtc-call',
   stunUrls: [],
   turnUrls: [],
   turnSecret: null,
@@ -76,7 +85,13 @@ export const DEFAULT_CONFIG: ServerConfig = {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 /** Shortest secret accepted: anything shorter is guessable offline from one token or credential. */
-const MIN_SECRET_LENGTH = 16;
+export const MIN_SECRET_LENGTH = 16;
+
+/** The refusal of several nodes without a shared session secret (each must accept the others' sessions). */
+export const SHARED_SECRET_NEEDED =
+  'REDIS_URL (several nodes) needs SESSION_SECRET, the same on every node, so that each node accepts ' +
+  'the sessions the others issued; make one with "openssl rand -base64 32" (or set JOIN_SECRET, ' +
+  'from which it is then derived).';
 
 /** A configuration value that cannot be used; the message names the variable and what it takes. */
 export class ConfigError extends Error {
@@ -185,19 +200,28 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       'TURN_SECRET is set but TURN_URLS is empty: list your coturn, e.g. turn:turn.example.com:3478.',
     );
   }
+  const joinSecret = secret(env.JOIN_SECRET, 'JOIN_SECRET');
+  const sessionSecret = secret(env.SESSION_SECRET, 'SESSION_SECRET');
+  const redis = redisUrl(env.REDIS_URL);
+  if (redis && !sessionSecret && !joinSecret) {
+    throw new ConfigError(SHARED_SECRET_NEEDED);
+  }
   return {
     ...DEFAULT_CONFIG,
     port: integer(env, 'PORT', DEFAULT_CONFIG.port, 0, 65535),
     host: env.HOST || DEFAULT_CONFIG.host,
     allowedOrigins: origins(env.ALLOWED_ORIGINS),
-    joinSecret: secret(env.JOIN_SECRET, 'JOIN_SECRET'),
+    joinSecret,
+    sessionSecret,
+    // systemd sets STATE_DIRECTORY from the unit's StateDirectory= (a list: the first one is ours).
+    stateDir: env.STATE_DIRECTORY?.split(':')[0] || DEFAULT_CONFIG.stateDir,
     stunUrls: iceUrls(env.STUN_URLS, 'STUN_URLS', ['stun', 'stuns']),
     turnUrls,
     turnSecret,
     turnTtl: integer(env, 'TURN_TTL', DEFAULT_CONFIG.turnTtl, 60, 7 * 24 * 3600),
     tls: tls(env),
     seatGraceMs: integer(env, 'SEAT_GRACE_MS', DEFAULT_CONFIG.seatGraceMs, 0, 24 * 3600 * 1000),
-    redisUrl: redisUrl(env.REDIS_URL),
+    redisUrl: redis,
     logLevel,
     production: env.NODE_ENV === 'production',
   };
