@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { buildApp } from '../../server/app.js';
-import { ConfigError } from '../../server/config.js';
+import { ConfigError, configFromEnv } from '../../server/config.js';
 import { startNode } from '../support/node-process.js';
 import { freePort, startRedis } from '../support/redis.js';
 import { connect, next, record, request, startServer } from './helpers.js';
@@ -130,4 +130,20 @@ test('several nodes refuse to start without a shared session secret (SESSION_SEC
     assert.match(error.message, /SESSION_SECRET/);
     return true;
   });
+});
+
+test('configFromEnv reads SESSION_SECRET and STATE_DIRECTORY, and refuses REDIS_URL without a session secret', () => {
+  const secret = 'a-session-secret-0123456789';
+  const config = configFromEnv({ SESSION_SECRET: secret, STATE_DIRECTORY: '/var/lib/rtc-call:/var/lib/other' });
+  assert.equal(config.sessionSecret, secret);
+  assert.equal(config.stateDir, '/var/lib/rtc-call', "systemd's list: the first folder");
+  assert.equal(configFromEnv({}).stateDir, '.rtc-call');
+  assert.throws(() => configFromEnv({ SESSION_SECRET: 'short' }), /SESSION_SECRET must be at least 16 characters/);
+  assert.throws(
+    () => configFromEnv({ REDIS_URL: 'redis://10.0.0.5:6379' }),
+    /REDIS_URL \(several nodes\) needs SESSION_SECRET/,
+  );
+  for (const env of [{ SESSION_SECRET: secret }, { JOIN_SECRET: secret }]) {
+    assert.equal(configFromEnv({ REDIS_URL: 'redis://10.0.0.5:6379', ...env }).redisUrl, 'redis://10.0.0.5:6379');
+  }
 });
