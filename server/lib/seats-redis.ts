@@ -477,6 +477,9 @@ export function commandClient(url: string, onError: (error: Error) => void): Red
   return redis;
 }
 
+/** The ioredis events that carry published messages to the adapter's listeners. */
+const MESSAGE_EVENTS = new Set<string | symbol>(['message', 'messageBuffer', 'pmessage', 'pmessageBuffer']);
+
 /** A subscriber client for the socket.io adapter, whose refused subscriptions are reported, never thrown. */
 export function subscriberClient(url: string, onError: (error: Error) => void): Redis {
   const redis = new Redis(url, redisClientOptions('subscriber'));
@@ -498,5 +501,18 @@ export function subscriberClient(url: string, onError: (error: Error) => void): 
       return done;
     };
   }
+  // The adapter decodes what arrives on its channels inside these listeners, without a guard: one
+  // message that is not its own (anyone who may PUBLISH can send one) would throw out of ioredis
+  // and end every node. Such a message is dropped and reported instead.
+  const emit = redis.emit.bind(redis);
+  redis.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+    if (!MESSAGE_EVENTS.has(event)) return emit(event, ...args);
+    try {
+      return emit(event, ...args);
+    } catch (error) {
+      onError(new Error(`dropped a message on ${String(args.at(-2))} that is not the adapter's`, { cause: error }));
+      return true;
+    }
+  };
   return redis;
 }

@@ -261,3 +261,27 @@ test('REDIS_URL=rediss://: nodes speak TLS to Redis and check its certificate (N
   assert.equal((await request(e, 'join', { v: 1, room: 'tls-2' })).error.code, 'unavailable');
   assert.match(unverified.output(), /self.signed certificate/i);
 });
+
+test("a message on the adapter's channels that is not the adapter's own ends no node: it is dropped, and calls go on", async (t) => {
+  const { redis, a: nodeA, b: nodeB } = await cluster(t);
+  const publisher = new Redis(redis.url);
+  publisher.on('error', () => undefined);
+  t.after(() => publisher.disconnect());
+  const a = await connect(t, nodeA.url);
+  const b = await connect(t, nodeB.url);
+  const ja = await request(a, 'join', { v: 1, room: 'garbage' });
+  const jb = await request(b, 'join', { v: 1, room: 'garbage' });
+  // Not msgpack; msgpack of a number; msgpack of ["x", 5, nil] (an array of the wrong shapes).
+  const garbage = [Buffer.from([0xc1, 0xff]), Buffer.from([0x05]), Buffer.from([0x93, 0xa1, 0x78, 0x05, 0xc0])];
+  for (const channel of ['rtc-call:socket.io#/#', 'rtc-call:socket.io-request#/#', 'rtc-call:socket.io-response#/#']) {
+    for (const message of garbage) assert.equal(await publisher.publish(channel, message), 2, 'both nodes listen');
+  }
+  // Published messages are delivered in order: relays through the adapter after them arrive, both ways.
+  const atB = next(b, 'signal');
+  await request(a, 'signal', { description: OFFER });
+  assert.deepEqual(await atB, { from: ja.self, description: OFFER });
+  const atA = next(a, 'signal');
+  await request(b, 'signal', { candidate: null });
+  assert.deepEqual(await atA, { from: jb.self, candidate: null });
+  assert.equal(nodeA.alive() && nodeB.alive(), true, nodeA.output() + nodeB.output());
+});
