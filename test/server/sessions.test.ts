@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -146,4 +146,24 @@ test('configFromEnv reads SESSION_SECRET and STATE_DIRECTORY, and refuses REDIS_
   for (const env of [{ SESSION_SECRET: secret }, { JOIN_SECRET: secret }]) {
     assert.equal(configFromEnv({ REDIS_URL: 'redis://10.0.0.5:6379', ...env }).redisUrl, 'redis://10.0.0.5:6379');
   }
+});
+
+test('the session secret file: a damaged one, or a state directory that is a file, stops the server with a message naming it', async (t) => {
+  const dir = await stateDir(t);
+  await writeFile(join(dir, 'session-secret'), 'short\n', { mode: 0o600 });
+  await assert.rejects(buildApp({ logLevel: false, stateDir: dir }), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /^STATE_DIRECTORY: ".*session-secret" holds no usable session secret/);
+    return true;
+  });
+  const blocked = join(dir, 'not-a-folder');
+  await writeFile(blocked, '');
+  await assert.rejects(buildApp({ logLevel: false, stateDir: blocked }), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(
+      error.message,
+      /^STATE_DIRECTORY: cannot read the session secret ".*not-a-folder\/session-secret" \(ENOTDIR\)/,
+    );
+    return true;
+  });
 });
