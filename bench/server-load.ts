@@ -7,6 +7,7 @@
 // depend on the machine and on whatever else runs on it. Writes them to bench/results/server.json
 // for `npm run bench` (bench/server-results.ts).
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -194,7 +195,8 @@ try {
   }
   if (MODE === 'both' || MODE === 'redis') {
     const redis = await startRedis({ after: (fn) => void cleanups.push(fn) });
-    const nodes = await Promise.all([1, 2].map(() => startNode({ redisUrl: redis.url })));
+    const sessionSecret = randomBytes(32).toString('base64url'); // shared by both nodes, as REDIS_URL needs
+    const nodes = await Promise.all([1, 2].map(() => startNode({ redisUrl: redis.url, sessionSecret })));
     results.push(
       await run(
         '2 nodes, Redis',

@@ -2,6 +2,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { DEFAULT_CONFIG, DEFAULT_LIMITS, type ServerConfig } from './config.js';
+import { SessionKeys } from './lib/ids.js';
 import { SignalingMetrics } from './lib/metrics.js';
 import type { SeatStore } from './lib/rooms.js';
 import {
@@ -11,6 +12,7 @@ import {
   subscriberClient,
   type RedisSeatOptions,
 } from './lib/seats-redis.js';
+import { sessionSecret } from './lib/session-secret.js';
 import { loadTls } from './lib/tls.js';
 import { iceServerSource } from './lib/turn.js';
 import { metricsPlugin } from './plugins/metrics.js';
@@ -72,6 +74,8 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
       message: 'The server could not answer this request; the error is in its log.',
     });
   });
+  const sessions = await sessionSecret(config, app.log);
+  app.log.info({ from: sessions.source }, 'sessions are signed with a secret');
   const metrics = new SignalingMetrics();
   let seats = givenSeats;
   let adapter: ReturnType<typeof createAdapter> | undefined;
@@ -112,6 +116,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   await app.register(signalingPlugin, {
     allowedOrigins: config.allowedOrigins,
     joinSecret: config.joinSecret,
+    sessions: new SessionKeys(sessions.secret),
     joinTokenRules: {
       audience: config.joinAudience,
       issuer: config.joinIssuer,

@@ -37,6 +37,13 @@ export interface ServerConfig {
   joinTokenMaxLifetime: number;
   /** Seconds of clock difference forgiven on a join token's `exp` and `nbf`. */
   joinTokenLeeway: number;
+  /**
+   * Secret that signs sessions, the same on every node; null: derived from `joinSecret`, else (a
+   * single node) generated once and kept in `stateDir`.
+   */
+  sessionSecret: string | null;
+  /** Where the server keeps what must survive a restart (the generated session secret). */
+  stateDir: string;
   stunUrls: string[];
   turnUrls: string[];
   /** coturn's `static-auth-secret`; set together with `turnUrls`. */
@@ -85,6 +92,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   joinIssuer: [],
   joinTokenMaxLifetime: DEFAULT_JOIN_TOKEN_RULES.maxLifetime,
   joinTokenLeeway: DEFAULT_JOIN_TOKEN_RULES.leeway,
+  sessionSecret: null,
+  stateDir: '.rtc-call',
   stunUrls: [],
   turnUrls: [],
   turnSecret: null,
@@ -105,7 +114,13 @@ export const DEFAULT_CONFIG: ServerConfig = {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 /** Shortest secret accepted: anything shorter is guessable offline from one token or credential. */
-const MIN_SECRET_LENGTH = 16;
+export const MIN_SECRET_LENGTH = 16;
+
+/** The refusal of several nodes without a shared session secret (each must accept the others' sessions). */
+export const SHARED_SECRET_NEEDED =
+  'REDIS_URL (several nodes) needs SESSION_SECRET, the same on every node, so that each node accepts ' +
+  'the sessions the others issued; make one with "openssl rand -base64 32" (or set JOIN_SECRET, ' +
+  'from which it is then derived).';
 
 /** A configuration value that cannot be used; the message names the variable and what it takes. */
 export class ConfigError extends Error {
@@ -235,6 +250,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     // Otherwise an operator would believe tokens are checked while nobody needs one.
     if (env[name] && !joinSecret) throw new ConfigError(`${name} is set but JOIN_SECRET is not: no token is checked.`);
   }
+  const sessionSecret = secret(env.SESSION_SECRET, 'SESSION_SECRET');
+  const redis = redisUrl(env.REDIS_URL);
+  if (redis && !sessionSecret && !joinSecret) {
+    throw new ConfigError(SHARED_SECRET_NEEDED);
+  }
   return {
     ...DEFAULT_CONFIG,
     port: integer(env, 'PORT', DEFAULT_CONFIG.port, 0, 65535),
@@ -251,6 +271,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       30 * 24 * 3600,
     ),
     joinTokenLeeway: integer(env, 'JOIN_TOKEN_LEEWAY', DEFAULT_CONFIG.joinTokenLeeway, 0, 300),
+    sessionSecret,
+    // systemd sets STATE_DIRECTORY from the unit's StateDirectory= (a list: the first one is ours).
+    stateDir: env.STATE_DIRECTORY?.split(':')[0] || DEFAULT_CONFIG.stateDir,
     stunUrls: iceUrls(env.STUN_URLS, 'STUN_URLS', ['stun', 'stuns']),
     turnUrls,
     turnSecret,
@@ -259,7 +282,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     trustProxy: trustProxy(env.TRUST_PROXY),
     tls: tls(env),
     seatGraceMs: integer(env, 'SEAT_GRACE_MS', DEFAULT_CONFIG.seatGraceMs, 0, 24 * 3600 * 1000),
-    redisUrl: redisUrl(env.REDIS_URL),
+    redisUrl: redis,
     logLevel,
     production: env.NODE_ENV === 'production',
   };

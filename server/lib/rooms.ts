@@ -1,8 +1,12 @@
 import { peerIdOf } from './ids.js';
 
-/** One of the two seats of a room. `socketId` is null while the owner is away (grace period). */
+/**
+ * One of the two seats of a room. `socketId` is null while the owner is away (grace period).
+ * `holder` is the keyed hash of the owner's session (`SessionKeys.holder`, ids.ts): stores never see
+ * a session, so what they hold (in memory or in Redis) cannot take a seat back.
+ */
 export interface Seat {
-  session: string;
+  holder: string;
   peer: string;
   socketId: string | null;
 }
@@ -21,29 +25,29 @@ export type ClaimResult =
     }
   | {
       ok: false;
-      /** `room-full`: both seats are held by others; `not-held`: `newSeat` was false and the session held none. */
+      /** `room-full`: both seats are held by others; `not-held`: `newSeat` was false and the holder held none. */
       reason: 'room-full' | 'not-held';
     };
 
 /** Options of {@link SeatStore.claim}. */
 export interface ClaimOptions {
   /**
-   * Whether the session may take a seat it does not hold yet (default true). False when the join
+   * Whether the holder may take a seat it does not hold yet (default true). False when the join
    * carried no valid token: a session may still take back its own seat, never a new one.
    */
   newSeat?: boolean;
 }
 
-/** Seats per room. Two per room; a session keeps its seat across sockets. */
+/** Seats per room. Two per room; a holder (a session, hashed) keeps its seat across sockets. */
 export interface SeatStore {
-  /** Gives `session` its seat in `room` (taking it back if it holds one), atomically. */
-  claim(room: string, session: string, socketId: string, options?: ClaimOptions): Promise<ClaimResult>;
-  /** Frees the seat if `session` holds it; returns the seat freed. */
-  release(room: string, session: string): Promise<Seat | null>;
+  /** Gives `holder` its seat in `room` (taking it back if it holds one), atomically. */
+  claim(room: string, holder: string, socketId: string, options?: ClaimOptions): Promise<ClaimResult>;
+  /** Frees the seat if `holder` holds it; returns the seat freed. */
+  release(room: string, holder: string): Promise<Seat | null>;
   /** Marks the seat as away if `socketId` still holds it; returns whether it did. */
-  detach(room: string, session: string, socketId: string): Promise<boolean>;
+  detach(room: string, holder: string, socketId: string): Promise<boolean>;
   /** Frees the seat only if it is still away (no socket took it back). */
-  releaseIfAway(room: string, session: string): Promise<Seat | null>;
+  releaseIfAway(room: string, holder: string): Promise<Seat | null>;
   occupants(room: string): Promise<Seat[]>;
   /** Number of rooms with at least one seat taken (for metrics). */
   roomCount(): Promise<number>;
@@ -61,7 +65,7 @@ export interface SeatStore {
 /** A seat as this node knows it: held by one of its sockets, or away and timed by its grace timer. */
 export interface LocalSeat {
   room: string;
-  session: string;
+  holder: string;
   /** Null while the seat is away (the node runs its grace timer). */
   socketId: string | null;
 }
@@ -74,7 +78,7 @@ export interface SeatNode {
   /** The seats this node holds or times now, to re-assert after the store lost or doubted them. */
   localSeats(): LocalSeat[];
   /** The seat is away (for `awayMs` already) and this node now frees it once the grace period ends. */
-  adopt(room: string, session: string, awayMs: number): void;
+  adopt(room: string, holder: string, awayMs: number): void;
   /** A socket of this node lost its seat while the store was out of reach (someone else holds it now). */
   evict(socketId: string): void;
 }
@@ -92,11 +96,11 @@ export class MemorySeatStore implements SeatStore {
   // Keys carry a prefix so that a room name can never collide with anything else in the map.
   readonly #rooms = new Map<string, Map<string, Seat>>();
 
-  async claim(room: string, session: string, socketId: string, options: ClaimOptions = {}): Promise<ClaimResult> {
+  async claim(room: string, holder: string, socketId: string, options: ClaimOptions = {}): Promise<ClaimResult> {
     const key = `room:${room}`;
     const seats = this.#rooms.get(key) ?? new Map<string, Seat>();
-    const held = seats.get(session);
-    const other = [...seats.values()].find((seat) => seat.session !== session) ?? null;
+    const held = seats.get(holder);
+    const other = [...seats.values()].find((seat) => seat.holder !== holder) ?? null;
     if (held) {
       const previousSocketId = held.socketId;
       held.socketId = socketId;
@@ -104,33 +108,33 @@ export class MemorySeatStore implements SeatStore {
     }
     if (options.newSeat === false) return { ok: false, reason: 'not-held' };
     if (seats.size >= SEATS_PER_ROOM) return { ok: false, reason: 'room-full' };
-    const seat: Seat = { session, peer: peerIdOf(session), socketId };
-    seats.set(session, seat);
+    const seat: Seat = { holder, peer: peerIdOf(holder), socketId };
+    seats.set(holder, seat);
     this.#rooms.set(key, seats);
     return { ok: true, seat: { ...seat }, previousSocketId: null, retaken: false, other: other && { ...other } };
   }
 
-  async release(room: string, session: string): Promise<Seat | null> {
+  async release(room: string, holder: string): Promise<Seat | null> {
     const key = `room:${room}`;
     const seats = this.#rooms.get(key);
-    const seat = seats?.get(session);
+    const seat = seats?.get(holder);
     if (!seats || !seat) return null;
-    seats.delete(session);
+    seats.delete(holder);
     if (seats.size === 0) this.#rooms.delete(key);
     return { ...seat };
   }
 
-  async detach(room: string, session: string, socketId: string): Promise<boolean> {
-    const seat = this.#rooms.get(`room:${room}`)?.get(session);
+  async detach(room: string, holder: string, socketId: string): Promise<boolean> {
+    const seat = this.#rooms.get(`room:${room}`)?.get(holder);
     if (!seat || seat.socketId !== socketId) return false;
     seat.socketId = null;
     return true;
   }
 
-  async releaseIfAway(room: string, session: string): Promise<Seat | null> {
-    const seat = this.#rooms.get(`room:${room}`)?.get(session);
+  async releaseIfAway(room: string, holder: string): Promise<Seat | null> {
+    const seat = this.#rooms.get(`room:${room}`)?.get(holder);
     if (!seat || seat.socketId !== null) return null;
-    return this.release(room, session);
+    return this.release(room, holder);
   }
 
   async occupants(room: string): Promise<Seat[]> {

@@ -33,9 +33,10 @@ export interface RedisSeatOptions {
 /** The key prefix by default. */
 export const DEFAULT_REDIS_PREFIX = 'rtc-call:';
 
-// Seats live in one hash per room (session → JSON {p: peer, s: socket id or '' while away,
-// n: owning node, a: away since, Redis clock ms}). Each node keeps a set of the seats it owns, and
-// a sorted set holds every node's last heartbeat: a live node adopts the seats of a silent one.
+// Seats live in one hash per room, under their holder: an HMAC of the session, never the session,
+// so whoever reads Redis cannot take a seat back (holder → JSON {p: peer, s: socket id or '' while
+// away, n: owning node, a: away since, Redis clock ms}). Each node keeps a set of the seats it owns,
+// and a sorted set holds every node's last heartbeat: a live node adopts the seats of a silent one.
 // `alive` marks a database that has seen this cluster: when it is missing, Redis lost its data, and
 // `hold` keeps new seats waiting until every node has put back the seats its sockets hold.
 const PRELUDE = `
@@ -59,14 +60,14 @@ local function own(node, member, from)
 end
 `;
 
-// ARGV: prefix, holdMs, room, session, socket, node, newSeat ('1'/'0'), peer, seats per room.
+// ARGV: prefix, holdMs, room, holder, socket, node, newSeat ('1'/'0'), peer, seats per room.
 const CLAIM = `${PRELUDE}
-local room, session, socket, node = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local key, member = P .. 'room:' .. room, room .. '\\n' .. session
+local room, holder, socket, node = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local key, member = P .. 'room:' .. room, room .. '\\n' .. holder
 local fields = redis.call('HGETALL', key)
-local held, other, other_session = nil, '', ''
+local held, other, other_holder = nil, '', ''
 for i = 1, #fields, 2 do
-  if fields[i] == session then held = fields[i + 1] else other_session, other = fields[i], fields[i + 1] end
+  if fields[i] == holder then held = fields[i + 1] else other_holder, other = fields[i], fields[i + 1] end
 end
 local hold = held_back(tonumber(ARGV[2]))
 if held then
@@ -75,20 +76,20 @@ if held then
   own(node, member, seat.n)
   seat.s, seat.n, seat.a = socket, node, 0
   local encoded = cjson.encode(seat)
-  redis.call('HSET', key, session, encoded)
-  return {'ok', encoded, previous, '1', other_session, other}
+  redis.call('HSET', key, holder, encoded)
+  return {'ok', encoded, previous, '1', other_holder, other}
 end
 if ARGV[7] ~= '1' then return {'not-held'} end
 if hold then return {'unavailable'} end
 if #fields / 2 >= tonumber(ARGV[9]) then return {'room-full'} end
 local encoded = cjson.encode({p = ARGV[8], s = socket, n = node, a = 0})
-redis.call('HSET', key, session, encoded)
+redis.call('HSET', key, holder, encoded)
 redis.call('SADD', P .. 'rooms', room)
 own(node, member, nil)
-return {'ok', encoded, '', '0', other_session, other}
+return {'ok', encoded, '', '0', other_holder, other}
 `;
 
-// ARGV: prefix, room, session, socket.
+// ARGV: prefix, room, holder, socket.
 const DETACH = `${PRELUDE}
 local raw = redis.call('HGET', P .. 'room:' .. ARGV[2], ARGV[3])
 if not raw then return 0 end
@@ -99,22 +100,22 @@ redis.call('HSET', P .. 'room:' .. ARGV[2], ARGV[3], cjson.encode(seat))
 return 1
 `;
 
-// ARGV: prefix, room, session, onlyIfAway ('1'/'0'), node. A grace timer frees only a seat that is
+// ARGV: prefix, room, holder, onlyIfAway ('1'/'0'), node. A grace timer frees only a seat that is
 // still away and still this node's: after a retake on another node, that node runs the grace.
 const RELEASE = `${PRELUDE}
-local room, session = ARGV[2], ARGV[3]
+local room, holder = ARGV[2], ARGV[3]
 local key = P .. 'room:' .. room
-local raw = redis.call('HGET', key, session)
+local raw = redis.call('HGET', key, holder)
 if not raw then return false end
 local seat = cjson.decode(raw)
 if ARGV[4] == '1' and (seat.s ~= '' or seat.n ~= ARGV[5]) then return false end
-redis.call('HDEL', key, session)
-redis.call('SREM', P .. 'node:' .. seat.n, room .. '\\n' .. session)
+redis.call('HDEL', key, holder)
+redis.call('SREM', P .. 'node:' .. seat.n, room .. '\\n' .. holder)
 if redis.call('EXISTS', key) == 0 then redis.call('SREM', P .. 'rooms', room) end
 return raw
 `;
 
-// ARGV: prefix, holdMs, node, nodeTimeoutMs. Returns {known ('1'/'0'), then room, session, awayMs
+// ARGV: prefix, holdMs, node, nodeTimeoutMs. Returns {known ('1'/'0'), then room, holder, awayMs
 // for each seat adopted from a dead node}.
 const BEAT = `${PRELUDE}
 local node = ARGV[3]
@@ -129,18 +130,18 @@ for i = 1, #dead, 2 do
   redis.call('ZREM', P .. 'nodes', gone)
   for _, member in ipairs(redis.call('SMEMBERS', P .. 'node:' .. gone)) do
     local cut = string.find(member, '\\n', 1, true)
-    local room, session = string.sub(member, 1, cut - 1), string.sub(member, cut + 1)
-    local raw = redis.call('HGET', P .. 'room:' .. room, session)
+    local room, holder = string.sub(member, 1, cut - 1), string.sub(member, cut + 1)
+    local raw = redis.call('HGET', P .. 'room:' .. room, holder)
     if raw then
       local seat = cjson.decode(raw)
       if seat.n == gone then
         -- Its socket died with the node, at the latest right after the node's last heartbeat.
         if seat.s ~= '' then seat.s, seat.a = '', last end
         seat.n = node
-        redis.call('HSET', P .. 'room:' .. room, session, cjson.encode(seat))
+        redis.call('HSET', P .. 'room:' .. room, holder, cjson.encode(seat))
         redis.call('SADD', P .. 'node:' .. node, member)
         table.insert(out, room)
-        table.insert(out, session)
+        table.insert(out, holder)
         table.insert(out, tostring(math.max(0, t - seat.a)))
       end
     end
@@ -150,10 +151,10 @@ end
 return out
 `;
 
-// ARGV: prefix, holdMs, node, seats per room, then room, session, socket ('' = away), peer for
+// ARGV: prefix, holdMs, node, seats per room, then room, holder, socket ('' = away), peer for
 // each seat the node holds or times. Puts them back as the node knows them, and takes over the
 // grace of seats the node owns in Redis but no longer knows (their socket dropped while Redis was
-// away). Returns {'evict', socket} and {'adopt', room, session, awayMs} items.
+// away). Returns {'evict', socket} and {'adopt', room, holder, awayMs} items.
 const RECONCILE = `${PRELUDE}
 local node, capacity = ARGV[3], tonumber(ARGV[4])
 local t = now()
@@ -161,17 +162,17 @@ held_back(tonumber(ARGV[2]))
 redis.call('ZADD', P .. 'nodes', t, node)
 local mine, out = {}, {}
 for i = 5, #ARGV, 4 do
-  local room, session, socket, peer = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local key, member = P .. 'room:' .. room, room .. '\\n' .. session
+  local room, holder, socket, peer = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local key, member = P .. 'room:' .. room, room .. '\\n' .. holder
   mine[member] = true
-  local raw = redis.call('HGET', key, session)
+  local raw = redis.call('HGET', key, holder)
   if raw then
     local seat = cjson.decode(raw)
     if seat.s == socket or (seat.s == '' and socket ~= '') then
       own(node, member, seat.n)
       if socket ~= '' then seat.a = 0 end
       seat.s, seat.n = socket, node
-      redis.call('HSET', key, session, cjson.encode(seat))
+      redis.call('HSET', key, holder, cjson.encode(seat))
     elseif socket ~= '' then
       table.insert(out, 'evict')
       table.insert(out, socket)
@@ -179,7 +180,7 @@ for i = 5, #ARGV, 4 do
   elseif redis.call('HLEN', key) < capacity then
     local away = 0
     if socket == '' then away = t end
-    redis.call('HSET', key, session, cjson.encode({p = peer, s = socket, n = node, a = away}))
+    redis.call('HSET', key, holder, cjson.encode({p = peer, s = socket, n = node, a = away}))
     redis.call('SADD', P .. 'rooms', room)
     own(node, member, nil)
   elseif socket ~= '' then
@@ -190,17 +191,17 @@ end
 for _, member in ipairs(redis.call('SMEMBERS', P .. 'node:' .. node)) do
   if not mine[member] then
     local cut = string.find(member, '\\n', 1, true)
-    local room, session = string.sub(member, 1, cut - 1), string.sub(member, cut + 1)
-    local raw = redis.call('HGET', P .. 'room:' .. room, session)
+    local room, holder = string.sub(member, 1, cut - 1), string.sub(member, cut + 1)
+    local raw = redis.call('HGET', P .. 'room:' .. room, holder)
     local seat = raw and cjson.decode(raw)
     if seat and seat.n == node then
       if seat.s ~= '' then
         seat.s, seat.a = '', t
-        redis.call('HSET', P .. 'room:' .. room, session, cjson.encode(seat))
+        redis.call('HSET', P .. 'room:' .. room, holder, cjson.encode(seat))
       end
       table.insert(out, 'adopt')
       table.insert(out, room)
-      table.insert(out, session)
+      table.insert(out, holder)
       table.insert(out, tostring(math.max(0, t - seat.a)))
     else
       redis.call('SREM', P .. 'node:' .. node, member)
@@ -217,12 +218,12 @@ local node = ARGV[2]
 local t = now()
 for _, member in ipairs(redis.call('SMEMBERS', P .. 'node:' .. node)) do
   local cut = string.find(member, '\\n', 1, true)
-  local key, session = P .. 'room:' .. string.sub(member, 1, cut - 1), string.sub(member, cut + 1)
-  local raw = redis.call('HGET', key, session)
+  local key, holder = P .. 'room:' .. string.sub(member, 1, cut - 1), string.sub(member, cut + 1)
+  local raw = redis.call('HGET', key, holder)
   local seat = raw and cjson.decode(raw)
   if seat and seat.n == node and seat.s ~= '' then
     seat.s, seat.a = '', t
-    redis.call('HSET', key, session, cjson.encode(seat))
+    redis.call('HSET', key, holder, cjson.encode(seat))
   end
 end
 redis.call('ZADD', P .. 'nodes', 0, node)
@@ -248,9 +249,9 @@ interface SeatCommands {
   rtcLeave(...args: string[]): Promise<number>;
 }
 
-function seatOf(session: string, raw: string): Seat {
+function seatOf(holder: string, raw: string): Seat {
   const stored = JSON.parse(raw) as StoredSeat;
-  return { session, peer: stored.p, socketId: stored.s === '' ? null : stored.s };
+  return { holder, peer: stored.p, socketId: stored.s === '' ? null : stored.s };
 }
 
 /**
@@ -314,50 +315,50 @@ export class RedisSeatStore implements SeatStore {
     return this.#ready;
   }
 
-  async claim(room: string, session: string, socketId: string, options: ClaimOptions = {}): Promise<ClaimResult> {
+  async claim(room: string, holder: string, socketId: string, options: ClaimOptions = {}): Promise<ClaimResult> {
     if (!this.#ready) throw new SeatsUnavailableError('The room database is reconnecting.');
     const reply = await this.#call(() =>
       this.#redis.rtcClaim(
         this.#prefix,
         String(this.#holdMs),
         room,
-        session,
+        holder,
         socketId,
         this.nodeId,
         options.newSeat === false ? '0' : '1',
-        peerIdOf(session),
+        peerIdOf(holder),
         String(SEATS_PER_ROOM),
       ),
     );
-    const [status, raw, previous, retaken, otherSession, other] = reply;
+    const [status, raw, previous, retaken, otherHolder, other] = reply;
     if (status === 'unavailable') throw new SeatsUnavailableError('The room database is restoring its seats.');
     if (status === 'room-full' || status === 'not-held') return { ok: false, reason: status };
     return {
       ok: true,
-      seat: seatOf(session, raw!),
+      seat: seatOf(holder, raw!),
       previousSocketId: previous ? previous : null,
       retaken: retaken === '1',
-      other: otherSession && other ? seatOf(otherSession, other) : null,
+      other: otherHolder && other ? seatOf(otherHolder, other) : null,
     };
   }
 
-  async release(room: string, session: string): Promise<Seat | null> {
-    const raw = await this.#call(() => this.#redis.rtcRelease(this.#prefix, room, session, '0', this.nodeId));
-    return raw ? seatOf(session, raw) : null;
+  async release(room: string, holder: string): Promise<Seat | null> {
+    const raw = await this.#call(() => this.#redis.rtcRelease(this.#prefix, room, holder, '0', this.nodeId));
+    return raw ? seatOf(holder, raw) : null;
   }
 
-  async detach(room: string, session: string, socketId: string): Promise<boolean> {
-    return (await this.#call(() => this.#redis.rtcDetach(this.#prefix, room, session, socketId))) === 1;
+  async detach(room: string, holder: string, socketId: string): Promise<boolean> {
+    return (await this.#call(() => this.#redis.rtcDetach(this.#prefix, room, holder, socketId))) === 1;
   }
 
-  async releaseIfAway(room: string, session: string): Promise<Seat | null> {
-    const raw = await this.#call(() => this.#redis.rtcRelease(this.#prefix, room, session, '1', this.nodeId));
-    return raw ? seatOf(session, raw) : null;
+  async releaseIfAway(room: string, holder: string): Promise<Seat | null> {
+    const raw = await this.#call(() => this.#redis.rtcRelease(this.#prefix, room, holder, '1', this.nodeId));
+    return raw ? seatOf(holder, raw) : null;
   }
 
   async occupants(room: string): Promise<Seat[]> {
     const fields = await this.#call(() => this.#redis.hgetall(`${this.#prefix}room:${room}`));
-    return Object.entries(fields).map(([session, raw]) => seatOf(session, raw));
+    return Object.entries(fields).map(([holder, raw]) => seatOf(holder, raw));
   }
 
   async roomCount(): Promise<number> {
@@ -402,7 +403,7 @@ export class RedisSeatStore implements SeatStore {
       }
       const args: string[] = [this.#prefix, String(this.#holdMs), this.nodeId, String(SEATS_PER_ROOM)];
       for (const seat of node.localSeats()) {
-        args.push(seat.room, seat.session, seat.socketId ?? '', peerIdOf(seat.session));
+        args.push(seat.room, seat.holder, seat.socketId ?? '', peerIdOf(seat.holder));
       }
       const reply = await this.#redis.rtcReconcile(...args);
       for (let i = 0; i < reply.length;) {
@@ -476,9 +477,42 @@ export function commandClient(url: string, onError: (error: Error) => void): Red
   return redis;
 }
 
-/** A subscriber client for the socket.io adapter. */
+/** The ioredis events that carry published messages to the adapter's listeners. */
+const MESSAGE_EVENTS = new Set<string | symbol>(['message', 'messageBuffer', 'pmessage', 'pmessageBuffer']);
+
+/** A subscriber client for the socket.io adapter, whose refused subscriptions are reported, never thrown. */
 export function subscriberClient(url: string, onError: (error: Error) => void): Redis {
   const redis = new Redis(url, redisClientOptions('subscriber'));
   redis.on('error', onError);
+  // The adapter subscribes without handling the promise either: a refusal (a wrong password, an ACL
+  // without its channels) would be an unhandled rejection that ends the process. The node goes on
+  // without messages from other nodes, and says so.
+  for (const name of ['subscribe', 'psubscribe'] as const) {
+    const subscribe = redis[name].bind(redis) as (...args: unknown[]) => Promise<unknown>;
+    (redis as unknown as Record<typeof name, typeof subscribe>)[name] = (...args) => {
+      const done = subscribe(...args);
+      done.catch((error: unknown) =>
+        onError(
+          new Error(`${name} ${String(args[0])} refused: other nodes cannot reach this node's sockets`, {
+            cause: error,
+          }),
+        ),
+      );
+      return done;
+    };
+  }
+  // The adapter decodes what arrives on its channels inside these listeners, without a guard: one
+  // message that is not its own (anyone who may PUBLISH can send one) would throw out of ioredis
+  // and end every node. Such a message is dropped and reported instead.
+  const emit = redis.emit.bind(redis);
+  redis.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+    if (!MESSAGE_EVENTS.has(event)) return emit(event, ...args);
+    try {
+      return emit(event, ...args);
+    } catch (error) {
+      onError(new Error(`dropped a message on ${String(args.at(-2))} that is not the adapter's`, { cause: error }));
+      return true;
+    }
+  };
   return redis;
 }

@@ -20,7 +20,7 @@ import {
 } from '../../src/protocol/signaling.js';
 import type { Limits } from '../config.js';
 import type { RequestSource } from '../lib/client-address.js';
-import { newSession, peerIdOf } from '../lib/ids.js';
+import { peerIdOf, type SessionKeys } from '../lib/ids.js';
 import type { SignalingMetrics } from '../lib/metrics.js';
 import { LogLimiter, TokenBucket } from '../lib/rate-limit.js';
 import { cutConnection, watchSendBuffer } from '../lib/send-buffer.js';
@@ -35,6 +35,8 @@ export interface SignalingOptions {
   joinSecret: string | null;
   /** `aud`, `iss`, lifetime and leeway rules of join tokens; DESIGN.md §3's defaults when absent. */
   joinTokenRules?: JoinTokenRules;
+  /** Issues and checks sessions: only a session it signed is ever seated. */
+  sessions: SessionKeys;
   /** ICE servers (with fresh TURN credentials) for a peer id, asked for by the client of a handshake. */
   iceServers: (peer: string, source: RequestSource) => IceServerGrant;
   seatGraceMs: number;
@@ -49,10 +51,10 @@ type ClientEvent = (typeof CLIENT_EVENTS)[number];
 type Answer = JoinOk | IceServersOk | Ok | Fail;
 type Ack = (answer: Answer) => void;
 
-/** Where a socket sits once joined. */
+/** Where a socket sits once joined. `holder` is the session's keyed hash: the session is not kept. */
 interface Membership {
   room: string;
-  session: string;
+  holder: string;
   peer: string;
 }
 
@@ -125,8 +127,8 @@ function refuse(request: IncomingMessage, response: ServerResponse, message: str
 }
 
 /** Whether `socket` still holds its session's seat (a reload or reconnect may have taken it back). */
-function ownsSeat(occupants: readonly Seat[], membership: { session: string }, socket: { id: string }): boolean {
-  return occupants.some((seat) => seat.session === membership.session && seat.socketId === socket.id);
+function ownsSeat(occupants: readonly Seat[], membership: { holder: string }, socket: { id: string }): boolean {
+  return occupants.some((seat) => seat.holder === membership.holder && seat.socketId === socket.id);
 }
 
 /**
@@ -185,9 +187,9 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
     read: () => seats.roomCount().catch(() => Number.NaN),
   });
 
-  const graceKey = (room: string, session: string): string => `${room}\n${session}`;
-  const cancelGrace = (room: string, session: string): void => {
-    const key = graceKey(room, session);
+  const graceKey = (room: string, holder: string): string => `${room}\n${holder}`;
+  const cancelGrace = (room: string, holder: string): void => {
+    const key = graceKey(room, holder);
     clearTimeout(graceTimers.get(key));
     graceTimers.delete(key);
   };
@@ -207,7 +209,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
 
   /** Holds the seat for its owner for `ms`, then frees it and tells the other occupant. */
   function startGrace(membership: Membership, ms: number): void {
-    const key = graceKey(membership.room, membership.session);
+    const key = graceKey(membership.room, membership.holder);
     clearTimeout(graceTimers.get(key));
     const timer = setTimeout(() => {
       graceTimers.delete(key);
@@ -224,16 +226,16 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
       const held: LocalSeat[] = [];
       for (const socket of io.sockets.sockets.values()) {
         const membership = socket.data.membership;
-        if (membership) held.push({ room: membership.room, session: membership.session, socketId: socket.id });
+        if (membership) held.push({ room: membership.room, holder: membership.holder, socketId: socket.id });
       }
       for (const key of graceTimers.keys()) {
-        const [room, session] = key.split('\n') as [string, string];
-        held.push({ room, session, socketId: null });
+        const [room, holder] = key.split('\n') as [string, string];
+        held.push({ room, holder, socketId: null });
       }
       return held;
     },
-    adopt: (room, session, awayMs) =>
-      startGrace({ room, session, peer: peerIdOf(session) }, Math.max(0, options.seatGraceMs - awayMs)),
+    adopt: (room, holder, awayMs) =>
+      startGrace({ room, holder, peer: peerIdOf(holder) }, Math.max(0, options.seatGraceMs - awayMs)),
     evict: (socketId) => {
       const socket = io.sockets.sockets.get(socketId);
       if (!socket) return;
@@ -243,11 +245,11 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
   });
 
   async function freeSeat(membership: Membership, reason: 'left' | 'disconnected'): Promise<void> {
-    cancelGrace(membership.room, membership.session);
+    cancelGrace(membership.room, membership.holder);
     const freed =
       reason === 'left'
-        ? await seats.release(membership.room, membership.session)
-        : await seats.releaseIfAway(membership.room, membership.session);
+        ? await seats.release(membership.room, membership.holder)
+        : await seats.releaseIfAway(membership.room, membership.holder);
     if (!freed) return;
     for (const other of await seats.occupants(membership.room)) {
       tell(other, 'peer-leave', { peer: freed.peer, reason });
@@ -266,23 +268,30 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
 
   async function join(socket: IOSocket, request: JoinRequest): Promise<JoinOk | Fail> {
     const problem = await tokenProblem(request);
+    // Only a session this server (or a node sharing its secret) signed is ever seated: one the
+    // client made up, or altered, is ignored and the join gets a new session, as if it sent none.
+    const offered = request.session;
+    const session = offered !== undefined && options.sessions.verify(offered) ? offered : options.sessions.issue();
+    if (offered !== undefined && session !== offered) {
+      app.log.debug({ socket: socket.id }, 'join presented a session this server never issued: issued a new one');
+    }
+    const holder = options.sessions.holder(session);
     const current = socket.data.membership;
-    if (current && (current.room !== request.room || current.session !== request.session)) {
+    if (current && (current.room !== request.room || current.holder !== holder)) {
       // Joining elsewhere from the same socket leaves the old seat first.
       socket.data.membership = null;
       await freeSeat(current, 'left');
     }
-    const session = request.session ?? newSession();
     // Without a valid token a session may still take back the seat it holds (a reconnect late in a
     // call whose token has expired since), but never a new one.
-    const claim = await seats.claim(request.room, session, socket.id, { newSeat: problem === null });
+    const claim = await seats.claim(request.room, holder, socket.id, { newSeat: problem === null });
     if (!claim.ok) {
       return claim.reason === 'not-held'
         ? fail('unauthorized', problem ?? 'A join token is needed.')
         : fail('room-full', 'This room already has two people in it.');
     }
-    cancelGrace(request.room, session);
-    socket.data.membership = { room: request.room, session, peer: claim.seat.peer };
+    cancelGrace(request.room, holder);
+    socket.data.membership = { room: request.room, holder, peer: claim.seat.peer };
 
     const sameSocket = claim.previousSocketId === socket.id;
     if (claim.previousSocketId && !sameSocket) {
@@ -316,7 +325,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
     if (!ownsSeat(occupants, membership, socket)) {
       return fail('not-joined', 'This seat was taken over by a newer connection of the same session.');
     }
-    const others = occupants.filter((seat) => seat.session !== membership.session);
+    const others = occupants.filter((seat) => seat.holder !== membership.holder);
     // Rebuilt from validated fields: nothing the client added travels on.
     const event =
       'description' in payload
@@ -349,7 +358,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
     const membership = socket.data.membership;
     socket.data.membership = null;
     if (!membership || closing) return;
-    if (!(await seats.detach(membership.room, membership.session, socket.id))) return;
+    if (!(await seats.detach(membership.room, membership.holder, socket.id))) return;
     startGrace(membership, options.seatGraceMs);
   }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { AppOptions } from '../../server/app.js';
@@ -13,7 +14,9 @@ const RESUME_WITHIN_MS = 10_000;
 
 async function cluster(t: TestContext): Promise<{ redis: RedisServer; a: NodeProcess; b: NodeProcess }> {
   const redis = await startRedis(t);
-  const options: AppOptions = { redisUrl: redis.url, seatGraceMs: 20_000 };
+  // Every node signs sessions with the same secret: a session issued by one retakes its seat on the other.
+  const sessionSecret = randomBytes(32).toString('base64url');
+  const options: AppOptions = { redisUrl: redis.url, sessionSecret, seatGraceMs: 20_000 };
   const [a, b] = await Promise.all([startNode(t, options), startNode(t, options)]);
   return { redis, a, b };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import type { Socket } from 'socket.io-client';
 import type { AppOptions } from '../../server/app.js';
@@ -5,7 +6,10 @@ import { startNode, type NodeProcess } from '../support/node-process.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { request } from './helpers.js';
 
-/** Two nodes sharing one Redis; heartbeat and node timeout short so a dead node is noticed soon. */
+/**
+ * Two nodes sharing one Redis and a session secret; heartbeat and node timeout short so a dead node
+ * is noticed soon.
+ */
 export async function cluster(
   t: TestContext,
   options: AppOptions = {},
@@ -13,6 +17,7 @@ export async function cluster(
   const redis = await startRedis(t);
   const nodeOptions: AppOptions = {
     redisUrl: redis.url,
+    sessionSecret: randomBytes(32).toString('base64url'),
     redis: { heartbeatMs: 200, nodeTimeoutMs: 2000, holdMs: 1000 },
     limits: { burst: 1e6, perSecond: 1e6 },
     ...options,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -102,7 +102,7 @@ test('deploy/rtc-call.service passes systemd-analyze verify without a warning', 
   assert.equal(stderr, '');
 });
 
-test('deploy/rtc-call.service: its ExecStart, run as systemd would, serves and stops on its KillSignal within TimeoutStopSec', async () => {
+test('deploy/rtc-call.service: its ExecStart, run as systemd would, serves and stops on its KillSignal within TimeoutStopSec', async (t) => {
   const service = serviceSection(await readFile(UNIT, 'utf8'));
   const env: Record<string, string> = { PATH: SYSTEMD_PATH };
   for (const assignment of service.Environment!.split(/\s+/)) {
@@ -111,6 +111,11 @@ test('deploy/rtc-call.service: its ExecStart, run as systemd would, serves and s
   }
   assert.deepEqual([env.NODE_ENV, env.HOST, env.PORT], ['production', '127.0.0.1', '8080']);
   assert.equal(service.WorkingDirectory, '/opt/rtc-call');
+  // StateDirectory=: systemd makes /var/lib/<name> for the service and names it in STATE_DIRECTORY.
+  assert.equal(service.StateDirectory, 'rtc-call');
+  const state = await mkdtemp(join(tmpdir(), 'rtc-call-state-'));
+  t.after(() => rm(state, { recursive: true, force: true }));
+  env.STATE_DIRECTORY = state;
   const port = await freePort();
   env.PORT = String(port);
   const [command, ...args] = service.ExecStart!.split(/\s+/);
@@ -123,6 +128,7 @@ test('deploy/rtc-call.service: its ExecStart, run as systemd would, serves and s
   });
   assert.equal(code, 0, 'a clean exit (Restart=on-failure leaves it stopped)');
   assert.ok(stopMs < Number(service.TimeoutStopSec) * 1000, `stopped in ${stopMs} ms`);
+  assert.deepEqual(await readdir(state), ['session-secret'], 'the session secret is kept in the state directory');
 });
 
 /** The system calls of a systemd group, its nested groups expanded (`systemd-analyze syscall-filter`). */

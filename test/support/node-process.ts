@@ -14,15 +14,16 @@ export interface NodeProcess {
   crash(): Promise<void>;
 }
 
-/** Starts one node on a free port of 127.0.0.1; stopped (SIGTERM) when the test ends. */
+/** Starts one node on a free port of 127.0.0.1 (`env` added to this process's); stopped (SIGTERM) when the test ends. */
 export async function startNode(
   t: { after(fn: () => Promise<void> | void): void },
   options: AppOptions,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<NodeProcess> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'test/support/server-process.ts', JSON.stringify(options)],
-    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, RTC_CALL_EXIT_WITH_PARENT: '1' } },
+    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env, RTC_CALL_EXIT_WITH_PARENT: '1' } },
   );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk));

@@ -5,9 +5,17 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** How {@link startRedis} starts redis-server beyond its defaults. */
+export interface RedisSetup {
+  /** More command-line options (each `--name value…` is a line of redis.conf), e.g. an ACL user. */
+  args?: string[];
+  /** Speak TLS only (no plain port) with this certificate and key (PEM files); clients are not asked for one. */
+  tls?: { cert: string; key: string };
+}
+
 /** A redis-server that a test started on its own port of 127.0.0.1, without persistence. */
 export interface RedisServer {
-  /** `redis://127.0.0.1:PORT`, for REDIS_URL. */
+  /** `redis://127.0.0.1:PORT` (`rediss://` with TLS), for REDIS_URL. */
   url: string;
   port: number;
   /** The running process (null while stopped). */
@@ -40,10 +48,14 @@ export async function freePort(): Promise<number> {
   }
 }
 
-async function launch(port: number, dir: string): Promise<ChildProcess> {
+async function launch(port: number, dir: string, setup: RedisSetup): Promise<ChildProcess> {
+  const listen = setup.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', setup.tls.cert, '--tls-key-file', setup.tls.key]
+    : ['--port', String(port)];
+  const tls = setup.tls ? ['--tls-auth-clients', 'no'] : [];
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    [...listen, ...tls, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(setup.args ?? [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -67,10 +79,13 @@ async function launch(port: number, dir: string): Promise<ChildProcess> {
 }
 
 /** Starts a redis-server on a free port with a config in a temporary folder; stopped after the test. */
-export async function startRedis(t: { after(fn: () => Promise<void> | void): void }): Promise<RedisServer> {
+export async function startRedis(
+  t: { after(fn: () => Promise<void> | void): void },
+  setup: RedisSetup = {},
+): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'rtc-call-redis-'));
   const port = await freePort();
-  let child: ChildProcess | null = await launch(port, dir);
+  let child: ChildProcess | null = await launch(port, dir, setup);
   const stop = async (): Promise<void> => {
     const running = child;
     child = null;
@@ -84,14 +99,14 @@ export async function startRedis(t: { after(fn: () => Promise<void> | void): voi
     await rm(dir, { recursive: true, force: true });
   });
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${setup.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,
     get process() {
       return child;
     },
     stop,
     start: async () => {
-      child = await launch(port, dir);
+      child = await launch(port, dir, setup);
     },
     pause: () => void child?.kill('SIGSTOP'),
     resume: () => void child?.kill('SIGCONT'),
