@@ -208,7 +208,7 @@ describe('<rtc-call> text chat', () => {
       }
       void a!.sendMessage('x'.repeat(3000)).catch(() => {});
       const alert = () => a!.shadowRoot!.querySelector('[role="alert"]')!.textContent!.trim();
-      await until(() => alert().includes('storage is full'), 'the notice');
+      await until(() => alert().includes('Storage is full'), 'the notice');
       for (const filler of fillers.splice(0)) sessionStorage.removeItem(filler);
       void a!.sendMessage('room again').catch(() => {});
       await until(() => alert() === '', 'the notice to go');
