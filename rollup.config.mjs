@@ -51,14 +51,41 @@ const SLIM_SOCKET_IO = {
 };
 
 /**
- * Methods cut out of modules that stay: the transport upgrade probe (~350 bytes of gzip), which only
- * runs to move a long-polling connection to WebSocket. The signaling client also passes
- * `upgrade: false`, so nothing would call it anyway.
+ * Code cut out of modules that stay, each [pattern, replacement]: the transport upgrade probe
+ * (~350 bytes of gzip), which only runs to move a long-polling connection to WebSocket (the
+ * signaling client also passes `upgrade: false`, so nothing would call it anyway); the retry queue
+ * of the `retries` option, and the catch-all listeners (`onAny`, `onAnyOutgoing` and their kin),
+ * which the signaling client never uses.
  */
 const CUT_SOCKET_IO = {
   'engine.io-client/build/esm/socket.js': [
-    /\n {4}_probe\(name\) \{\n[\s\S]*?\n {4}\}\n(?= {4}\/\*\*\n {5}\* Called when connection is deemed open)/,
-    '\n    _probe() {}\n',
+    [
+      /\n {4}_probe\(name\) \{\n[\s\S]*?\n {4}\}\n(?= {4}\/\*\*\n {5}\* Called when connection is deemed open)/,
+      '\n    _probe() {}\n',
+    ],
+    // The signaling client always names its transports (WebSocket), never implementations.
+    [
+      /\n {8}if \(opts\.transportImplementations && opts\.transports\) \{[\s\S]*?\n {12}this\._transportsByName = DEFAULT_TRANSPORTS;\n {8}\}\n/,
+      '\n        this.transports = [...opts.transports];\n        this._transportsByName = DEFAULT_TRANSPORTS;\n',
+    ],
+    // `closeOnBeforeunload` is never set; the payload size check is for long-polling only.
+    [/\n {12}if \(this\.opts\.closeOnBeforeunload\) \{[\s\S]*?\n {12}\}\n/, '\n'],
+    [
+      /\n {4}_getWritablePackets\(\) \{\n[\s\S]*?\n {4}\}\n/,
+      '\n    _getWritablePackets() {\n        return this.writeBuffer;\n    }\n',
+    ],
+    [
+      /\n {4}_filterUpgrades\(upgrades\) \{\n[\s\S]*?\n {4}\}\n/,
+      '\n    _filterUpgrades() {\n        return [];\n    }\n',
+    ],
+  ],
+  'socket.io-client/build/esm/socket.js': [
+    [/\n {4}_addToQueue\(args\) \{\n[\s\S]*?\n {4}\}\n/, '\n    _addToQueue() {}\n'],
+    [/\n {4}_drainQueue\(force = false\) \{\n[\s\S]*?\n {4}\}\n/, '\n    _drainQueue() {}\n'],
+    [
+      /\n {4}\/\*\*\n {5}\* Adds a listener that will be fired when any event is emitted\.[\s\S]*?\n {4}notifyOutgoingListeners\(packet\) \{\n[\s\S]*?\n {4}\}\n/,
+      '\n    notifyOutgoingListeners() {}\n',
+    ],
   ],
 };
 
@@ -80,9 +107,12 @@ function slimSocketIo() {
     transform(code, id) {
       const path = pathOf(id);
       if (!(path in CUT_SOCKET_IO)) return null;
-      const [pattern, replacement] = CUT_SOCKET_IO[path];
-      const cut = code.replace(pattern, replacement);
-      if (cut === code) this.error(`${path} changed: the cut in rollup.config.mjs no longer applies`);
+      let cut = code;
+      for (const [pattern, replacement] of CUT_SOCKET_IO[path]) {
+        const before = cut;
+        cut = cut.replace(pattern, replacement);
+        if (cut === before) this.error(`${path} changed: the cut ${pattern} in rollup.config.mjs no longer applies`);
+      }
       done.add(path);
       return { code: cut, map: null };
     },
@@ -97,10 +127,23 @@ function slimSocketIo() {
 
 const terserOptions = {
   ecma: 2020,
-  compress: { passes: 3, unsafe: true, unsafe_arrows: true, unsafe_methods: true, pure_getters: true },
-  // socket.io's internals are `_`-prefixed properties; lit's cross-module ones start `_$` and stay.
-  // No public name of ours (or of the DOM) starts with an underscore.
-  mangle: { properties: { regex: /^_[A-Za-z]/ } },
+  compress: {
+    passes: 3,
+    unsafe: true,
+    unsafe_comps: true,
+    unsafe_arrows: true,
+    unsafe_methods: true,
+    pure_getters: true,
+  },
+  // socket.io's internals are `_`-prefixed properties, plus the few listed here (used only inside
+  // socket.io-client and its parsers); lit's cross-module ones start `_$` and stay. No public name of
+  // ours (or of the DOM) starts with an underscore or is in the list.
+  mangle: {
+    properties: {
+      regex:
+        /^(_[A-Za-z].*|emitReserved|setTimeoutFn|clearTimeoutFn|reconstructor|skipReconnect|receiveBuffer|sendBuffer|priorWebsocketSuccess|transportImplementations|BINARY_EVENT|BINARY_ACK|CONNECT_ERROR|supportsBinary|encodeAsString|encodeAsBinary|tryParse|isPayloadValid|decodeString)$/,
+    },
+  },
   format: { comments: false },
 };
 

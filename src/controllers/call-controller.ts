@@ -33,6 +33,7 @@ export type CallErrorCode =
   | 'invalid-room'
   | 'signaling-unreachable'
   | 'ice-failed'
+  | 'bad-ice-servers'
   | 'unsupported-browser';
 
 /** The `error` property of `<rtc-call>`. */
@@ -154,10 +155,17 @@ export class CallController implements ReactiveController {
     } catch {
       // An address that does not parse (the drop-in script parses it with URL).
     }
-    if (!signaling) {
+    let bad;
+    try {
+      if (this.#host.iceServers) this.#checkIce(this.#host.iceServers, 'The iceServers property');
+    } catch (error) {
+      bad = error;
+    }
+    if (!signaling || bad) {
       this.#setState('joining');
       const why = 'No usable signaling server: set the signaling attribute of <rtc-call> to its URL.';
-      this.#fail(new SignalingError('signaling-unreachable', why));
+      this.#fail(bad ?? new SignalingError('signaling-unreachable', why));
+      signaling?.close();
       return;
     }
     this.#signaling = signaling;
@@ -176,7 +184,7 @@ export class CallController implements ReactiveController {
     this.#ready = false;
     this.#listen(signaling);
     try {
-      const [, answer] = await Promise.all([media, signaling.connect().then(() => this.#join(signaling, false))]);
+      const [, answer] = await Promise.all([media, this.#firstJoin(signaling)]);
       if (this.#signaling !== signaling) return; // hung up meanwhile
       this.#applyEnabled();
       this.#joined(answer);
@@ -300,6 +308,18 @@ export class CallController implements ReactiveController {
 
   // ---- joining and the room ----
 
+  /** The first join: a socket that drops before the answer joins again once it is back. */
+  async #firstJoin(signaling: SignalingClient): Promise<JoinOk> {
+    for (;;) {
+      await signaling.connect();
+      try {
+        return await this.#join(signaling, false);
+      } catch (error) {
+        if (signaling.connected || this.#signaling !== signaling) throw error;
+      }
+    }
+  }
+
   async #join(signaling: SignalingClient, resume: boolean): Promise<JoinOk> {
     const room = this.#host.room;
     this.#session ??= claimSession(room);
@@ -327,7 +347,7 @@ export class CallController implements ReactiveController {
     });
     chat.addEventListener('change', () => this.#host.requestUpdate());
     this.chat = chat;
-    if (this.peer) chat.attach(this.peer.channel);
+    if (this.peer) chat.attach(this.peer.channel, this.#peerId!);
     this.#host.requestUpdate();
   }
 
@@ -340,8 +360,25 @@ export class CallController implements ReactiveController {
     this.#sessionRoom = null;
   }
 
+  /**
+   * Throws `bad-ice-servers` for ICE settings the browser refuses (its own check, the one
+   * RTCPeerConnection makes), naming `source` and the reason: later it would throw inside a handler.
+   */
+  #checkIce(iceServers: RTCIceServer[], source: string): RTCIceServer[] {
+    try {
+      new RTCPeerConnection({ iceServers, iceTransportPolicy: this.#host.iceTransportPolicy }).close();
+    } catch (error) {
+      throw new CallFailure('bad-ice-servers', `${source} cannot be used: ${(error as Error).message}`);
+    }
+    return iceServers;
+  }
+
+  #serverIce(iceServers: RTCIceServer[]): void {
+    this.#iceServers = this.#checkIce(iceServers, "The signaling server's iceServers");
+  }
+
   #joined(answer: JoinOk): void {
-    this.#iceServers = answer.iceServers;
+    this.#serverIce(answer.iceServers);
     const [peer] = answer.peers;
     if (peer) this.#startPeer(peer, answer.polite, true);
     else this.#setState('waiting');
@@ -369,7 +406,10 @@ export class CallController implements ReactiveController {
         whenReady((event) => this.#onSignal(event)),
       ),
       signaling.onConnection('connect', () => {
+        // A reconnect after the join answer but before the call is set up (the camera is slow)
+        // rejoins once it is; before the answer, #firstJoin joins again.
         if (this.#ready) void this.#rejoin(signaling);
+        else if (this.#sessionRoom) this.#deferred.push(() => void this.#rejoin(signaling));
       }),
       signaling.onConnection('disconnect', (reason) => {
         // The server closed this socket on purpose: another tab of this session (a duplicated
@@ -394,7 +434,12 @@ export class CallController implements ReactiveController {
       return;
     }
     if (this.#signaling !== signaling) return;
-    this.#iceServers = answer.iceServers;
+    try {
+      this.#serverIce(answer.iceServers);
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
     const [peer] = answer.peers;
     const live = this.peer && !['closed', 'failed'].includes(this.peer.pc.connectionState);
     if (!peer) {
@@ -459,16 +504,21 @@ export class CallController implements ReactiveController {
     peer.addEventListener('remote-track', () => this.#host.requestUpdate());
     peer.addEventListener('connection-state', () => this.#onConnectionState(peer));
     peer.addEventListener('negotiation-error', () => this.#report(peer.lastError));
-    this.chat?.attach(peer.channel);
+    this.chat?.attach(peer.channel, peerId);
     peer.addEventListener('channel', () => this.chat?.attach(peer.channel));
-    peer.control.addEventListener('open', () => this.#sendMediaState());
-    peer.control.addEventListener('message', ({ data }) => {
-      const state = decodeMediaState(data);
-      if (!state || peer !== this.peer) return;
-      this.remoteMedia = state;
-      this.#host.dispatchEvent(new RtcMediaChangeEvent(this.localMedia, state));
-      this.#host.requestUpdate();
-    });
+    // The control channel announces this side's media on every open, a remade one too.
+    const control = (): void => {
+      peer.control.addEventListener('open', () => this.#sendMediaState());
+      peer.control.addEventListener('message', ({ data }) => {
+        const state = decodeMediaState(data);
+        if (!state || peer !== this.peer) return;
+        this.remoteMedia = state;
+        this.#host.dispatchEvent(new RtcMediaChangeEvent(this.localMedia, state));
+        this.#host.requestUpdate();
+      });
+    };
+    control();
+    peer.addEventListener('control', control);
     this.#setState('connecting');
   }
 
@@ -503,19 +553,23 @@ export class CallController implements ReactiveController {
   async #restartIce(peer: PeerSession): Promise<void> {
     if (peer !== this.peer || peer.pc.connectionState === 'connected') return;
     if (this.#brokenSince !== null && performance.now() - this.#brokenSince > GIVE_UP_MS) {
-      this.#fail(new IceFailedError());
+      this.#fail(new CallFailure('ice-failed', 'The connection to the other person broke and could not be restored.'));
       return;
     }
-    let iceServers = this.#host.iceServers ?? this.#iceServers;
+    let fresh;
     try {
-      if (!this.#host.iceServers && this.#signaling?.connected) {
-        iceServers = (await this.#signaling.iceServers()).iceServers;
-        this.#iceServers = iceServers;
-      }
+      if (!this.#host.iceServers && this.#signaling?.connected) fresh = (await this.#signaling.iceServers()).iceServers;
     } catch (error) {
       this.#report(error);
     }
     if (peer !== this.peer) return;
+    try {
+      if (fresh) this.#serverIce(fresh);
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    const iceServers = this.#host.iceServers ?? this.#iceServers;
     this.#restarts += 1;
     peer.restartIce({ iceServers, iceTransportPolicy: this.#host.iceTransportPolicy });
     // If this restart does not bring the path back, try again.
@@ -629,10 +683,12 @@ export class CallController implements ReactiveController {
   }
 }
 
-class IceFailedError extends Error {
-  override name = 'IceFailedError';
-  constructor() {
-    super('The connection to the other person broke and could not be restored.');
+/** A fatal error of the call itself (not of media or signaling). */
+class CallFailure extends Error {
+  readonly code: CallErrorCode;
+  constructor(code: CallErrorCode, message: string) {
+    super(message);
+    this.code = code;
   }
 }
 
@@ -643,8 +699,7 @@ async function closeSignaling(signaling: SignalingClient): Promise<void> {
 }
 
 function toCallError(error: unknown): CallError {
-  if (error instanceof MediaError) return { code: error.code, message: error.message };
-  if (error instanceof IceFailedError) return { code: 'ice-failed', message: error.message };
+  if (error instanceof MediaError || error instanceof CallFailure) return { code: error.code, message: error.message };
   if (error instanceof SignalingError && FATAL_SIGNALING.has(error.code)) {
     return { code: error.code as CallErrorCode, message: error.message };
   }

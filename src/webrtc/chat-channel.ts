@@ -8,8 +8,9 @@ export interface ChatMessage {
   /** The sender's clock, ms since the epoch. */
   readonly at: number;
   /** `pending` waits for a channel, `sent` is on the wire, `delivered` was acknowledged by the peer
-   * (messages from the peer are `delivered`). */
-  readonly status: 'pending' | 'sent' | 'delivered';
+   * (messages from the peer are `delivered`), `failed` will never be sent: someone else took the
+   * seat of the person it was written to. */
+  readonly status: 'pending' | 'sent' | 'delivered' | 'failed';
 }
 
 /** The part of `RTCDataChannel` the chat uses, so that tests can wire two chats in memory. */
@@ -53,6 +54,8 @@ export interface ChatLimits {
   inboundRate: number;
   /** Delivered messages kept in `messages` and storage (waiting ones are always kept). */
   historyMessages: number;
+  /** Storage bytes (2 per UTF-16 code unit, as Web Storage counts) those may take, the newest kept. */
+  historyBytes: number;
   /** The oldest unacknowledged messages are resent after this long without an acknowledgement. */
   retryMs: number;
   /** Acknowledgements wait this long to cover several messages. */
@@ -68,6 +71,7 @@ export const CHAT_LIMITS: Readonly<ChatLimits> = {
   sendRate: 5,
   inboundRate: 50,
   historyMessages: 1000,
+  historyBytes: 512 * 1024,
   retryMs: 2000,
   ackDelayMs: 20,
 };
@@ -81,7 +85,7 @@ export interface ChatChannelOptions {
 }
 
 /** Why a message was refused. */
-export type ChatErrorCode = 'too-long' | 'empty' | 'outbox-full' | 'rate-limited' | 'closed';
+export type ChatErrorCode = 'too-long' | 'empty' | 'outbox-full' | 'rate-limited' | 'closed' | 'peer-changed';
 
 /** A refused or abandoned message: a `code` to branch on and a message a person can act on. */
 export class ChatError extends Error {
@@ -133,6 +137,8 @@ interface Saved {
   peer: string;
   got: number;
   log: Line[];
+  // The signaling id of the person the outbox is for ('' before any).
+  to?: string;
 }
 
 // How many of the oldest unacknowledged messages one retry resends.
@@ -140,6 +146,8 @@ const RETRY_WINDOW = 16;
 const EVENTS = ['open', 'message', 'close'] as const;
 
 const newId = (): string => crypto.randomUUID();
+// Waiting to be acknowledged (kept, resent and saved whatever the limits).
+const waiting = ({ status }: ChatMessage): boolean => status === 'pending' || status === 'sent';
 
 function bucket(rate: number, now: () => number) {
   const burst = 2 * rate;
@@ -173,6 +181,8 @@ function bucket(rate: number, now: () => number) {
 export class ChatChannel extends EventTarget {
   /** Frames from the peer dropped as malformed, oversized, out of window or over the rate. */
   dropped = 0;
+  /** Whether the last save failed even without the history: a reload would lose the waiting messages. */
+  unsaved = false;
 
   readonly #limits: ChatLimits;
   readonly #storage: ChatStorage | undefined;
@@ -200,6 +210,8 @@ export class ChatChannel extends EventTarget {
   #retry: ReturnType<typeof setInterval> | undefined;
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
   #dirty = false;
+  // The signaling id of the person waiting messages were written to.
+  #to = '';
 
   constructor(options: ChatChannelOptions = {}) {
     super();
@@ -222,9 +234,23 @@ export class ChatChannel extends EventTarget {
     return this.#messages;
   }
 
-  /** Uses `channel` from now on (a new one replaces the old: a new connection after a reload). */
-  attach(channel: DataChannelLike): void {
+  /**
+   * Uses `channel` from now on (a new one replaces the old: a new connection after a reload), to
+   * the person whose signaling id is `to`. Waiting messages belong to the person they were written
+   * to: when `to` is someone else, they turn `failed` (their sends reject with `peer-changed`).
+   */
+  attach(channel: DataChannelLike, to = this.#to): void {
     this.detach();
+    if (this.#to && to !== this.#to) {
+      for (const entry of this.#outbox) {
+        entry.message.status = 'failed';
+        entry.settle?.[1](new ChatError('peer-changed', 'Someone else took the seat: not sent to them.'));
+      }
+      this.#outbox = [];
+      this.#outBytes = 0;
+      this.#changed();
+    }
+    this.#to = to;
     this.#channel = channel;
     for (const type of EVENTS) channel.addEventListener(type, this.#handle);
     if (channel.readyState === 'open') this.#open();
@@ -453,17 +479,14 @@ export class ChatChannel extends EventTarget {
     this.#changed();
   }
 
-  // Drops the oldest delivered messages beyond `historyMessages`; waiting ones always stay.
+  // Past `historyMessages` or `historyBytes` (counted from the newest, about 100 characters of JSON
+  // around each text), drops the older settled messages; waiting ones always stay.
   #trim(): void {
-    let extra = this.#messages.length - this.#limits.historyMessages;
-    if (extra > 0) {
-      this.#messages = this.#messages.filter((message) => {
-        if (extra <= 0 || message.status !== 'delivered') return true;
-        extra--;
-        this.#seen.delete(message.id);
-        return false;
-      });
-    }
+    let { historyMessages: count, historyBytes: bytes } = this.#limits;
+    const messages = this.#messages;
+    let i = messages.length;
+    while (i-- > 0 && --count >= 0 && (bytes -= 2 * messages[i]!.text.length + 200) >= 0);
+    if (i >= 0) this.#messages = messages.filter((m, j) => j > i || waiting(m) || (this.#seen.delete(m.id), false));
   }
 
   // Saves and announces once per task: the microtask runs before the page can unload, so what
@@ -481,23 +504,34 @@ export class ChatChannel extends EventTarget {
   #save(): void {
     const storage = this.#storage;
     if (!storage) return;
-    const saved: Saved = {
-      v: 1,
-      stream: this.#stream,
-      first: this.#first(),
-      peer: this.#peer,
-      got: this.#got,
-      log: this.#messages,
-    };
-    try {
-      if (this.#messages.length) storage.set(JSON.stringify(saved));
+    const save = (log: Line[]) => {
+      const saved: Saved = {
+        v: 1,
+        stream: this.#stream,
+        first: this.#first(),
+        peer: this.#peer,
+        got: this.#got,
+        log,
+        to: this.#to,
+      };
+      if (log.length) storage.set(JSON.stringify(saved));
       else storage.remove();
+    };
+    this.unsaved = false;
+    try {
+      save(this.#messages);
     } catch {
-      // Full or blocked: a stale copy would make a reload reuse seqs, so keep none.
+      // Full (QuotaExceededError) or blocked: the waiting messages alone may still fit.
       try {
-        storage.remove();
+        save(this.#messages.filter(waiting));
       } catch {
-        // blocked: nothing was kept
+        // A stale copy would make a reload reuse seqs, so keep none, and say what a reload loses.
+        this.unsaved = this.#outbox.length > 0;
+        try {
+          storage.remove();
+        } catch {
+          // blocked: nothing was kept
+        }
       }
     }
   }
@@ -510,7 +544,7 @@ export class ChatChannel extends EventTarget {
       typeof m.text === 'string' &&
       typeof m.at === 'number' &&
       /^(local|remote)$/.test(m.from!) &&
-      /^(pending|sent|delivered)$/.test(m.status!);
+      /^(pending|sent|delivered|failed)$/.test(m.status!);
     const ok =
       saved?.v === 1 &&
       typeof saved.stream === 'string' &&
@@ -518,19 +552,21 @@ export class ChatChannel extends EventTarget {
       Number.isSafeInteger(saved.first) &&
       Number.isSafeInteger(saved.got) &&
       Array.isArray(saved.log) &&
-      saved.log.every(line);
+      saved.log.every(line) &&
+      typeof (saved.to ?? '') === 'string';
     this.#reset();
     this.#stream = ok ? saved.stream : newId();
     this.#peer = ok ? saved.peer : '';
     this.#got = ok ? saved.got : 0;
     this.#next = ok ? saved.first : 1;
+    this.#to = ok ? (saved.to ?? '') : '';
     this.#messages = ok ? saved.log.map(({ id, text, from, at, status }) => ({ id, text, from, at, status })) : [];
     this.#outbox = [];
     this.#outBytes = 0;
     this.#seen = new Set();
     for (const message of this.#messages) {
       if (message.from === 'remote') this.#seen.add(message.id);
-      else if (message.status !== 'delivered') {
+      else if (waiting(message)) {
         message.status = 'pending';
         this.#queue(this.#entry(message));
       }

@@ -23,7 +23,7 @@ export interface PeerSessionOptions {
  * {@link PeerSession.receive} and go out through the injected `send`.
  *
  * Events: `remote-track` (the remote stream gained tracks: once per description), `connection-state`
- * (`pc.connectionState` changed), `channel` (the chat channel was made again after it closed),
+ * (`pc.connectionState` changed), `channel` / `control` (that data channel was made again after it closed),
  * `negotiation-error` (detail in `lastError`).
  */
 export class PeerSession extends EventTarget {
@@ -36,8 +36,8 @@ export class PeerSession extends EventTarget {
    * closes while the connection lives, both sides make it again and `channel` fires.
    */
   channel: RTCDataChannel;
-  /** Small control messages (media state), negotiated as id 1. */
-  readonly control: RTCDataChannel;
+  /** Small control messages (media state), negotiated as id 1; made again like `channel` (`control` fires). */
+  control: RTCDataChannel;
   /** The last negotiation error, for diagnostics. */
   lastError: unknown = null;
 
@@ -58,8 +58,8 @@ export class PeerSession extends EventTarget {
     this.#polite = options.polite;
     this.#send = options.send;
     this.pc = new RTCPeerConnection(options.rtcConfiguration);
-    this.channel = this.#chatChannel();
-    this.control = this.pc.createDataChannel('rtc-control', { negotiated: true, id: 1 });
+    this.channel = this.#dataChannel(0);
+    this.control = this.#dataChannel(1);
 
     // Rolling back a first offer in a collision can leave Chromium gathering no candidates at all;
     // a collision-free start avoids it (and saves a round trip).
@@ -86,12 +86,14 @@ export class PeerSession extends EventTarget {
     if (options.initiator) void this.#offer();
   }
 
-  #chatChannel(): RTCDataChannel {
-    const channel = this.pc.createDataChannel('rtc-call', { negotiated: true, id: 0 });
+  /** Chat (id 0) or control (id 1): either is made again when it closes while the connection lives. */
+  #dataChannel(id: 0 | 1): RTCDataChannel {
+    const channel = this.pc.createDataChannel(id ? 'rtc-control' : 'rtc-call', { negotiated: true, id });
     channel.addEventListener('close', () => {
       if (this.#closed || this.pc.connectionState === 'closed') return;
-      this.channel = this.#chatChannel();
-      this.dispatchEvent(new Event('channel'));
+      if (id) this.control = this.#dataChannel(1);
+      else this.channel = this.#dataChannel(0);
+      this.dispatchEvent(new Event(id ? 'control' : 'channel'));
     });
     return channel;
   }

@@ -4,6 +4,7 @@ import {
   CHAT_LIMITS,
   ChatChannel,
   ChatError,
+  sessionChatStorage,
   type ChatDropEvent,
   type ChatLimits,
   type ChatMessage,
@@ -423,6 +424,103 @@ describe('ChatChannel: statuses, queueing and storage', () => {
     expect(chat.messages.map((m) => [m.text, m.status])).to.deep.equal(
       ['w1', 'w2', 'w3', 'w4'].map((text) => [text, 'pending']),
     );
+  });
+});
+
+/** Fills this tab's sessionStorage until it throws a real QuotaExceededError; returns the filler keys. */
+function fillSessionStorage(): string[] {
+  const keys: string[] = [];
+  for (let size = 1 << 20; size >= 64; size >>= 1) {
+    const chunk = 'x'.repeat(size);
+    for (;;) {
+      const key = `filler-${keys.length}`;
+      try {
+        sessionStorage.setItem(key, chunk);
+      } catch (error) {
+        expect((error as DOMException).name).to.equal('QuotaExceededError');
+        break;
+      }
+      keys.push(key);
+    }
+  }
+  return keys;
+}
+
+describe('ChatChannel: sessionStorage (issue 13 item 10c)', () => {
+  const key = 'rtc-call:chat:storage-test';
+  let fillers: string[] = [];
+  afterEach(() => {
+    for (const filler of fillers) sessionStorage.removeItem(filler);
+    fillers = [];
+    sessionStorage.removeItem(key);
+  });
+
+  it('bounds the saved history by bytes: the newest delivered messages up to historyBytes, every waiting one', async () => {
+    const historyBytes = 64 * 1024;
+    const limits = { historyBytes, historyMessages: 1e4, inboundRate: 1e6 };
+    const stored = new ChatChannel({ storage: sessionChatStorage(key), limits });
+    const channel = new FakeChannel();
+    stored.attach(channel);
+    channel.open();
+    channel.receive(hello());
+    const text = (seq: number) => `${seq}:`.padEnd(3000, 'y');
+    for (let seq = 1; seq <= 100; seq++) channel.receive(frame(seq, { text: text(seq) }));
+    stored.detach();
+    stored.send('waiting').catch(() => {});
+    await pause(0);
+    const saved = sessionStorage.getItem(key)!;
+    // 100 texts of 3,000 characters are 600 KB as Web Storage counts them: far over the bound.
+    expect(2 * saved.length).to.be.at.most(historyBytes + 4096);
+    const kept = stored.messages.filter((m) => m.from === 'remote').map((m) => m.text);
+    expect(kept.length).to.be.within(5, 15);
+    expect(kept).to.deep.equal(Array.from({ length: kept.length }, (_, i) => text(101 - kept.length + i)));
+    expect(stored.messages.at(-1)).to.include({ text: 'waiting', status: 'pending' });
+    const reloaded = new ChatChannel({ storage: sessionChatStorage(key) });
+    expect(reloaded.messages.map((m) => m.text)).to.deep.equal(stored.messages.map((m) => m.text));
+  });
+
+  it('survives a real QuotaExceededError: keeps the waiting messages saved without the history', async () => {
+    const storage = sessionChatStorage(key);
+    const limits = { inboundRate: 1e6, sendRate: 1e6 };
+    const a = new ChatChannel({ storage, limits });
+    const channel = new FakeChannel();
+    a.attach(channel);
+    channel.open();
+    channel.receive(hello());
+    for (let seq = 1; seq <= 100; seq++) channel.receive(frame(seq, { text: 'h'.repeat(2000) }));
+    await pause(0);
+    const history = sessionStorage.getItem(key)!.length;
+    sessionStorage.removeItem(key); // (a value replaced in place needs only the difference)
+    // Full, then room for 16 to 64 thousand characters: the waiting message, not the history.
+    fillers = fillSessionStorage();
+    for (let freed = 0; freed < 16 * 1024;) {
+      const filler = fillers.pop()!;
+      freed += sessionStorage.getItem(filler)!.length;
+      sessionStorage.removeItem(filler);
+    }
+    expect(history).to.be.greaterThan(150_000);
+    a.detach();
+    a.send('keep me').catch(() => {});
+    await pause(0);
+    const restored = new ChatChannel({ storage });
+    expect(restored.messages.map((m) => [m.text, m.status])).to.deep.equal([['keep me', 'pending']]);
+    expect(a.unsaved).to.equal(false);
+  });
+
+  it('says so (unsaved) when even the waiting messages cannot be saved, and clears it once they can', async () => {
+    const storage = sessionChatStorage(key);
+    const a = new ChatChannel({ storage });
+    fillers = fillSessionStorage();
+    const changed = new Promise((resolve) => a.addEventListener('change', resolve, { once: true }));
+    a.send('x'.repeat(3000)).catch(() => {});
+    await changed;
+    expect(a.unsaved).to.equal(true);
+    expect(sessionStorage.getItem(key)).to.equal(null);
+    for (const filler of fillers.splice(0, 4)) sessionStorage.removeItem(filler);
+    a.send('again').catch(() => {});
+    await pause(0);
+    expect(a.unsaved).to.equal(false);
+    expect(new ChatChannel({ storage }).messages.map((m) => m.status)).to.deep.equal(['pending', 'pending']);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   cleanup,
   connectedPair,
   nextEvent,
+  twoCalls,
   uniqueRoom,
   until,
   untilState,
@@ -138,6 +139,82 @@ describe('<rtc-call> text chat', () => {
     expect(code).to.equal('too-long');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(win.__xss).to.equal(0);
+  });
+
+  it("announces a peer message holding $&, $`, $' and $1 verbatim in the live region (issue 13 item 9)", async () => {
+    const [a, b] = await connectedPair();
+    const text = "price $& before $` after $' group $1 dollar $$ end";
+    const received = nextEvent(b, 'rtc-message');
+    await a.sendMessage(text);
+    await received;
+    await b.updateComplete;
+    expect(b.shadowRoot!.querySelector('.sr-only')!.textContent).to.equal(`New message: ${text}`);
+  });
+
+  it('a message waiting for someone who left is never delivered to whoever takes the seat next, and shows as not delivered (issue 13 item 10d)', async () => {
+    const room = uniqueRoom();
+    const [a, b] = await twoCalls(room);
+    await Promise.all([untilState(a, 'connected'), untilState(b, 'connected')]);
+    await b.sendMessage('hello from b');
+    const waiting = untilState(a, 'waiting');
+    b.remove(); // b leaves; its seat frees
+    await waiting;
+    let refused = '';
+    const forB = a.sendMessage('for b only').catch((error: { code: string }) => (refused = error.code));
+    await a.updateComplete;
+    expect(a.messages.at(-1)).to.include({ text: 'for b only', status: 'pending' });
+
+    const [c] = calls(1, room); // someone else takes the seat
+    await Promise.all([untilState(a, 'connected'), untilState(c!, 'connected')]);
+    // The chat between a and c works both ways: c would have had the message by now.
+    const atA = nextEvent(a, 'rtc-message');
+    await c!.sendMessage('hello from c');
+    await atA;
+    await a.sendMessage('for c');
+    await forB;
+    expect(refused).to.equal('peer-changed');
+    expect(c!.messages.map((m) => m.text)).to.deep.equal(['hello from c', 'for c']);
+    expect(a.messages.find((m) => m.text === 'for b only')!.status).to.equal('failed');
+    button(a, 'Chat (2 new)').click();
+    await a.updateComplete;
+    const meta = [...a.shadowRoot!.querySelectorAll('.messages li.local')].map((li) => [
+      li.querySelector('p')!.textContent,
+      li.querySelector('.meta')!.textContent,
+    ]);
+    expect(meta).to.deep.equal([
+      ['for b only', 'Not delivered'],
+      ['for c', 'Delivered'],
+    ]);
+  });
+
+  it('tells the user when sessionStorage is full and waiting messages could not be saved (issue 13 item 10c)', async () => {
+    const room = uniqueRoom();
+    const [a] = calls(1, room);
+    await untilState(a!, 'waiting');
+    button(a!, 'Chat').click();
+    await a!.updateComplete;
+    const fillers: string[] = [];
+    try {
+      for (let size = 1 << 20; size >= 64; size >>= 1) {
+        const chunk = 'x'.repeat(size);
+        for (;;) {
+          try {
+            sessionStorage.setItem(`filler-${fillers.length}`, chunk);
+          } catch {
+            break;
+          }
+          fillers.push(`filler-${fillers.length}`);
+        }
+      }
+      void a!.sendMessage('x'.repeat(3000)).catch(() => {});
+      const alert = () => a!.shadowRoot!.querySelector('[role="alert"]')!.textContent!.trim();
+      await until(() => alert().includes('Storage is full'), 'the notice');
+      for (const filler of fillers.splice(0)) sessionStorage.removeItem(filler);
+      void a!.sendMessage('room again').catch(() => {});
+      await until(() => alert() === '', 'the notice to go');
+    } finally {
+      for (const filler of fillers) sessionStorage.removeItem(filler);
+    }
   });
 
   it('a hostile peer on a raw data channel cannot throw or freeze the page', async () => {

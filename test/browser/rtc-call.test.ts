@@ -1,7 +1,7 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import '../../src/rtc-call.js';
 import type { RtcCall } from '../../src/components/rtc-call/rtc-call.component.js';
-import { SIGNALING, expectRemoteVideoFlowing, uniqueRoom, untilState } from './helpers.js';
+import { SIGNALING, expectRemoteVideoFlowing, uniqueRoom, until, untilState } from './helpers.js';
 
 async function twoCalls(room: string): Promise<[RtcCall, RtcCall]> {
   const wrapper = await fixture<HTMLDivElement>(html`
@@ -125,6 +125,52 @@ describe('<rtc-call>: a call between two elements through the real server', () =
         await el.hangup();
         el.remove();
       }
+    }
+  });
+  it('a bad iceServers property fails the join with bad-ice-servers and a message naming the reason (issue 13 item 10b)', async () => {
+    const el = await fixture<RtcCall>(html`<rtc-call room=${uniqueRoom()} signaling=${SIGNALING}></rtc-call>`);
+    el.iceServers = [{ urls: 'http://stun.example.com' }];
+    const failed = untilState(el, 'failed');
+    await el.join();
+    await failed;
+    expect(el.error?.code).to.equal('bad-ice-servers');
+    expect(el.error?.message).to.include('The iceServers property').and.include('http://stun.example.com');
+    expect(el.localStream).to.equal(null);
+    expect(el.shadowRoot!.querySelector('[part="status"]')!.textContent).to.include(
+      'ICE server settings are not valid',
+    );
+    // A TURN server without credentials is refused the same way, before any peer is there.
+    el.iceServers = [{ urls: ['stun:127.0.0.1:3478', 'turn:127.0.0.1:3478'] }];
+    await el.join();
+    expect(el.error?.code).to.equal('bad-ice-servers');
+    expect(el.error?.message).to.include('username and credential');
+  });
+  it('the control channel (id 1) is made again when it closes, and announces the media state again (issue 13 item 10e)', async () => {
+    const made: Array<[RTCPeerConnection, RTCDataChannel]> = [];
+    const original = RTCPeerConnection.prototype.createDataChannel;
+    RTCPeerConnection.prototype.createDataChannel = function (this: RTCPeerConnection, ...args) {
+      const channel = original.apply(this, args);
+      made.push([this, channel]);
+      return channel;
+    };
+    try {
+      const [a, b] = await twoCalls(uniqueRoom());
+      await Promise.all([untilState(a, 'connected'), untilState(b, 'connected')]);
+      const controlOf = (el: RtcCall) =>
+        made.filter(([pc, channel]) => pc === el.peerConnection && channel.id === 1).map(([, channel]) => channel);
+      await until(() => b.remoteMedia?.audio === true, 'the first media state');
+      const [first] = controlOf(a);
+      expect(first!.readyState).to.equal('open');
+      first!.close();
+      a.setMicEnabled(false); // while the channel is down: told once the new one opens
+      await until(() => b.remoteMedia?.audio === false, 'the media state over the new control channel');
+      expect(controlOf(a)).to.have.length(2);
+      expect(controlOf(a)[1]!.readyState).to.equal('open');
+      expect(controlOf(b)).to.have.length(2);
+      b.setCameraEnabled(false);
+      await until(() => a.remoteMedia?.video === false, 'the other direction');
+    } finally {
+      RTCPeerConnection.prototype.createDataChannel = original;
     }
   });
 });

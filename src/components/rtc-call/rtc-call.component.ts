@@ -216,7 +216,8 @@ export class RtcCall extends LitElement {
     this.addEventListener('rtc-message', (event) => {
       const t = this.#strings();
       if (!this.chatOpen || document.hidden) this.#unread += 1;
-      this.notice = t['chat.new'].replace('{text}', event.message.text.slice(0, 200));
+      // A function, not a string: `$&` and the like in peer text would expand in a replacement string.
+      this.notice = t['chat.new'].replace('{text}', () => event.message.text.slice(0, 200));
     });
   }
 
@@ -339,7 +340,9 @@ export class RtcCall extends LitElement {
         ></textarea>
         <button type="submit">${t['chat.send']}</button>
       </form>
-      <div id="chat-error" class="error" role="alert">${this.chatError}</div>
+      <div id="chat-error" class="error" role="alert">
+        ${this.chatError || (this.#call.chat?.unsaved ? t['chat.unsaved'] : '')}
+      </div>
     </section>`;
   }
 
