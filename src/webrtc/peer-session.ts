@@ -44,6 +44,8 @@ export class PeerSession extends EventTarget {
   readonly #polite: boolean;
   readonly #send: (signal: SignalPayload) => void;
   #makingOffer = false;
+  /** The offer being made (or the last one made): a colliding remote offer waits for it. */
+  #offering: Promise<void> | undefined;
   #ignoreOffer = false;
   #closed = false;
   #holdOffers: boolean;
@@ -69,7 +71,7 @@ export class PeerSession extends EventTarget {
     }
     this.pc.addEventListener('negotiationneeded', () => {
       if (this.#holdOffers) this.#offerWanted = true;
-      else void this.#offer();
+      else this.#offer();
     });
     this.pc.addEventListener('icecandidate', ({ candidate }) => {
       this.#send({ candidate: candidate ? candidatePayload(candidate) : null });
@@ -83,7 +85,7 @@ export class PeerSession extends EventTarget {
     // The initiator's first offer starts now, not on `negotiationneeded`: that event is a task,
     // queued behind whatever the page renders meanwhile. The spec then drops the pending event
     // (the operations chain is busy, then the state is not stable), so only one offer goes out.
-    if (options.initiator) void this.#offer();
+    if (options.initiator) this.#offer();
   }
 
   #chatChannel(): RTCDataChannel {
@@ -159,10 +161,14 @@ export class PeerSession extends EventTarget {
     clearTimeout(this.#holdTimer);
     if (!this.#holdOffers) return;
     this.#holdOffers = false;
-    if (this.#offerWanted && this.pc.signalingState === 'stable') void this.#offer();
+    if (this.#offerWanted && this.pc.signalingState === 'stable') this.#offer();
   }
 
-  async #offer(): Promise<void> {
+  #offer(): void {
+    this.#offering = this.#makeOffer();
+  }
+
+  async #makeOffer(): Promise<void> {
     if (this.#closed) return;
     try {
       this.#makingOffer = true;
@@ -182,6 +188,10 @@ export class PeerSession extends EventTarget {
       const offerCollision = description.type === 'offer' && (this.#makingOffer || this.pc.signalingState !== 'stable');
       this.#ignoreOffer = !this.#polite && offerCollision;
       if (this.#ignoreOffer) return;
+      // Rolling back an offer that is still being set (the initiator's first one, when the peer's
+      // offer was already waiting for it) leaves Chromium 156 gathering no candidates for the
+      // answer, and the call never connects: a description waits until our offer is set.
+      await this.#offering;
       try {
         await this.pc.setRemoteDescription(description);
         this.#releaseOffers();
