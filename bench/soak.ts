@@ -6,6 +6,10 @@
 //   --replaced   after each call connects, a duplicated tab of the first person takes the seat:
 //                the first tab must end with endReason `replaced`, and the other person and the
 //                new tab must be connected again within 10 s
+//   --slow-camera MS  the second person's camera starts MS ms after it is asked for (a permission
+//                prompt, a slow device); the first person joins first and waits, so that with MS
+//                over 4000 its wait for the second person's offer runs out and both first offers
+//                collide (the collision of issue 13, item 11)
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -28,6 +32,8 @@ export interface SoakOptions {
   calls: number;
   load: boolean;
   replaced: boolean;
+  /** Milliseconds the second person's camera takes to start; 0: as fast as it is. */
+  slowCamera: number;
 }
 
 /** Reads the command line; throws an error naming the bad option. */
@@ -39,13 +45,18 @@ export function soakOptions(argv: string[]): SoakOptions {
       calls: { type: 'string', default: '200' },
       load: { type: 'boolean', default: false },
       replaced: { type: 'boolean', default: false },
+      'slow-camera': { type: 'string', default: '0' },
     },
   });
   const calls = Number(values.calls);
   if (!/^\d+$/.test(values.calls) || !Number.isSafeInteger(calls) || calls < 1) {
     throw new Error(`--calls must be a positive whole number, not "${values.calls}"`);
   }
-  return { calls, load: values.load, replaced: values.replaced };
+  const slowCamera = Number(values['slow-camera']);
+  if (!/^\d+$/.test(values['slow-camera']) || slowCamera > 60_000) {
+    throw new Error(`--slow-camera must be a whole number of milliseconds up to 60000, not "${values['slow-camera']}"`);
+  }
+  return { calls, load: values.load, replaced: values.replaced, slowCamera };
 }
 
 // ---- the server's side: what it received and relayed, per room ----
@@ -251,16 +262,39 @@ async function allReach(pages: Page[], deadline: number, what: string, check: Ch
   }
 }
 
-/** Opens the demo page of `room` for each person, then both press Join at the same moment. */
-async function call(people: Person[], url: string, room: string): Promise<number> {
+/** Runs in the second person's pages with `--slow-camera`: its camera starts `ms` late. */
+function slowCamera(ms: number): void {
+  const devices = navigator.mediaDevices;
+  const getUserMedia = devices.getUserMedia.bind(devices);
+  devices.getUserMedia = async (constraints) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return getUserMedia(constraints);
+  };
+}
+
+/** Presses Join on the page's `<rtc-call>`. */
+function join(page: Page): Promise<void> {
+  return page.evaluate(() => void (document.querySelector('rtc-call') as unknown as { join(): Promise<void> }).join());
+}
+
+/**
+ * Opens the demo page of `room` for each person, then both press Join at the same moment (with a
+ * slow camera: the first person first, the second once the first is waiting).
+ */
+async function call(people: Person[], url: string, room: string, slow: boolean): Promise<number> {
   await Promise.all(people.map(({ page }) => page.goto(`${url}/?room=${room}`)));
   await Promise.all(people.map(({ page }) => page.waitForFunction(() => customElements.get('rtc-call') !== undefined)));
   const started = Date.now();
-  await Promise.all(
-    people.map(({ page }) =>
-      page.evaluate(() => void (document.querySelector('rtc-call') as unknown as { join(): Promise<void> }).join()),
-    ),
-  );
+  if (slow) {
+    const [first, second] = people as [Person, Person];
+    await join(first.page);
+    await first.page.waitForFunction(
+      () => (document.querySelector('rtc-call') as unknown as { state: string }).state === 'waiting',
+    );
+    await join(second.page);
+  } else {
+    await Promise.all(people.map(({ page }) => join(page)));
+  }
   await allReach(
     people.map(({ page }) => page),
     started + CONNECT_BUDGET_MS,
@@ -281,7 +315,9 @@ async function replaceSeat(people: Person[], url: string, room: string): Promise
   if (!stored) throw new CallFailure('the first tab kept no session');
   await second.page.evaluate(() => {
     (window as unknown as { firstPc: unknown }).firstPc = (
-      document.querySelector('rtc-call') as unknown as { peerConnection: unknown }
+      document.querySelector('rtc-call') as unknown as {
+        peerConnection: unknown;
+      }
     ).peerConnection;
   });
   const tab = await first.context.newPage();
@@ -302,7 +338,11 @@ async function hangUp(pages: Page[]): Promise<void> {
     pages.map(async (page) => {
       await page
         .evaluate(async () => {
-          await (document.querySelector('rtc-call') as unknown as { hangup(): Promise<void> } | null)?.hangup();
+          await (
+            document.querySelector('rtc-call') as unknown as {
+              hangup(): Promise<void>;
+            } | null
+          )?.hangup();
           sessionStorage.clear();
         })
         .catch(() => undefined);
@@ -343,14 +383,23 @@ async function soak(options: SoakOptions): Promise<number> {
   };
   process.once('SIGINT', stop);
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+    });
     const people: Person[] = [];
     for (let i = 0; i < 2; i += 1) {
       const context = await person(browser);
+      // tsx keeps function names with an `__name` helper that page functions carry along.
+      await context.addInitScript({ content: 'globalThis.__name = (f) => f;' });
       await context.addInitScript(pageRecorder, KEPT_MESSAGES);
+      if (i === 1 && options.slowCamera > 0) await context.addInitScript(slowCamera, options.slowCamera);
       people.push({ context, page: await context.newPage() });
     }
-    const what = options.replaced ? 'calls, each then taken over by a duplicated tab,' : 'calls';
+    const what =
+      (options.replaced ? 'calls, each then taken over by a duplicated tab,' : 'calls') +
+      (options.slowCamera ? ` (the second camera ${options.slowCamera} ms late)` : '');
     console.log(
       `soak: ${options.calls} ${what} through ${url}${options.load ? `, ${os.availableParallelism()} busy loops` : ''}; ` +
         `Chromium ${browser.version()}, ${os.availableParallelism()} cores, ${new Date().toISOString()}`,
@@ -366,7 +415,7 @@ async function soak(options: SoakOptions): Promise<number> {
       log.restart();
       let tab: Page | null = null;
       try {
-        let ms = await call(people, url, room);
+        let ms = await call(people, url, room, options.slowCamera > 0);
         if (options.replaced) ({ ms, tab } = await replaceSeat(people, url, room));
         times.push(ms);
       } catch (error) {
@@ -414,7 +463,7 @@ try {
   options = soakOptions(process.argv.slice(2));
 } catch (error) {
   console.error(`soak: ${error instanceof Error ? error.message : String(error)}`);
-  console.error('usage: npm run soak -- [--calls N] [--load] [--replaced]');
+  console.error('usage: npm run soak -- [--calls N] [--load] [--replaced] [--slow-camera MS]');
   process.exit(2);
 }
 process.exitCode = (await soak(options)) === 0 ? 0 : 1;

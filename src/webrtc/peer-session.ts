@@ -44,8 +44,6 @@ export class PeerSession extends EventTarget {
   readonly #polite: boolean;
   readonly #send: (signal: SignalPayload) => void;
   #makingOffer = false;
-  /** The offer being made (or the last one made): a colliding remote offer waits for it. */
-  #offering: Promise<void> | undefined;
   #ignoreOffer = false;
   #closed = false;
   #holdOffers: boolean;
@@ -63,15 +61,15 @@ export class PeerSession extends EventTarget {
     this.channel = this.#chatChannel();
     this.control = this.pc.createDataChannel('rtc-control', { negotiated: true, id: 1 });
 
-    // Rolling back a first offer in a collision can leave Chromium gathering no candidates at all;
-    // a collision-free start avoids it (and saves a round trip).
+    // A collision-free start saves a round trip, and rolling back a first offer in a collision
+    // was seen to leave Chromium 156 gathering no candidates at all (issue 13, item 11).
     this.#holdOffers = options.initiator === false;
     if (this.#holdOffers) {
       this.#holdTimer = setTimeout(() => this.#releaseOffers(), options.answerTimeoutMs ?? 4000);
     }
     this.pc.addEventListener('negotiationneeded', () => {
       if (this.#holdOffers) this.#offerWanted = true;
-      else this.#offer();
+      else void this.#offer();
     });
     this.pc.addEventListener('icecandidate', ({ candidate }) => {
       this.#send({ candidate: candidate ? candidatePayload(candidate) : null });
@@ -82,10 +80,14 @@ export class PeerSession extends EventTarget {
     this.pc.addEventListener('connectionstatechange', () => this.dispatchEvent(new Event('connection-state')));
 
     for (const track of options.localStream?.getTracks() ?? []) this.pc.addTrack(track, options.localStream!);
-    // The initiator's first offer starts now, not on `negotiationneeded`: that event is a task,
-    // queued behind whatever the page renders meanwhile. The spec then drops the pending event
-    // (the operations chain is busy, then the state is not stable), so only one offer goes out.
-    if (options.initiator) this.#offer();
+    // The initiator's first offer starts in this task, not on `negotiationneeded`: that event is a
+    // task, queued behind whatever the page renders meanwhile. The spec then drops the pending
+    // event (the operations chain is busy, then the state is not stable), so only one offer goes
+    // out. None goes out when signals of the peer came in the same task (CallController replays
+    // what arrived while the camera was starting): the peer's wait ran out and it offered first,
+    // so this side answers instead of colliding with it.
+    const inbox = this.#inbox;
+    if (options.initiator) queueMicrotask(() => this.#inbox === inbox && this.#offer());
   }
 
   #chatChannel(): RTCDataChannel {
@@ -161,14 +163,10 @@ export class PeerSession extends EventTarget {
     clearTimeout(this.#holdTimer);
     if (!this.#holdOffers) return;
     this.#holdOffers = false;
-    if (this.#offerWanted && this.pc.signalingState === 'stable') this.#offer();
+    if (this.#offerWanted && this.pc.signalingState === 'stable') void this.#offer();
   }
 
-  #offer(): void {
-    this.#offering = this.#makeOffer();
-  }
-
-  async #makeOffer(): Promise<void> {
+  async #offer(): Promise<void> {
     if (this.#closed) return;
     try {
       this.#makingOffer = true;
@@ -188,10 +186,6 @@ export class PeerSession extends EventTarget {
       const offerCollision = description.type === 'offer' && (this.#makingOffer || this.pc.signalingState !== 'stable');
       this.#ignoreOffer = !this.#polite && offerCollision;
       if (this.#ignoreOffer) return;
-      // Rolling back an offer that is still being set (the initiator's first one, when the peer's
-      // offer was already waiting for it) leaves Chromium 156 gathering no candidates for the
-      // answer, and the call never connects: a description waits until our offer is set.
-      await this.#offering;
       try {
         await this.pc.setRemoteDescription(description);
         this.#releaseOffers();

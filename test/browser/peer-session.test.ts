@@ -75,8 +75,8 @@ describe('PeerSession', () => {
   it("item 11, flaky calls: the initiator's first offer meets the peer's offer already waiting for it, and both connect", async () => {
     // The second person's camera started after the first person's hold ran out: the first
     // person's offer (and its candidates) waited for the second's peer connection, and reach it in
-    // the same task that makes it, while its own first offer is being set. The polite side rolls
-    // its offer back; that must not leave it gathering no candidates.
+    // the same task that makes it. Had it offered too, the polite side would roll its offer back
+    // and Chromium would gather no candidates for its answer: the call never connected.
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
     const sessions: Record<'a' | 'b', PeerSession | null> = { a: null, b: null };
     const waiting: SignalPayload[] = [];
