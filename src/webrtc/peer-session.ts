@@ -61,8 +61,8 @@ export class PeerSession extends EventTarget {
     this.channel = this.#dataChannel(0);
     this.control = this.#dataChannel(1);
 
-    // Rolling back a first offer in a collision can leave Chromium gathering no candidates at all;
-    // a collision-free start avoids it (and saves a round trip).
+    // A collision-free start saves a round trip, and rolling back a first offer in a collision
+    // was seen to leave Chromium 156 gathering no candidates at all (issue 13, item 11).
     this.#holdOffers = options.initiator === false;
     if (this.#holdOffers) {
       this.#holdTimer = setTimeout(() => this.#releaseOffers(), options.answerTimeoutMs ?? 4000);
@@ -80,10 +80,14 @@ export class PeerSession extends EventTarget {
     this.pc.addEventListener('connectionstatechange', () => this.dispatchEvent(new Event('connection-state')));
 
     for (const track of options.localStream?.getTracks() ?? []) this.pc.addTrack(track, options.localStream!);
-    // The initiator's first offer starts now, not on `negotiationneeded`: that event is a task,
-    // queued behind whatever the page renders meanwhile. The spec then drops the pending event
-    // (the operations chain is busy, then the state is not stable), so only one offer goes out.
-    if (options.initiator) void this.#offer();
+    // The initiator's first offer starts in this task, not on `negotiationneeded`: that event is a
+    // task, queued behind whatever the page renders meanwhile. The spec then drops the pending
+    // event (the operations chain is busy, then the state is not stable), so only one offer goes
+    // out. None goes out when signals of the peer came in the same task (CallController replays
+    // what arrived while the camera was starting): the peer's wait ran out and it offered first,
+    // so this side answers instead of colliding with it.
+    const inbox = this.#inbox;
+    if (options.initiator) queueMicrotask(() => this.#inbox === inbox && this.#offer());
   }
 
   /** Chat (id 0) or control (id 1): either is made again when it closes while the connection lives. */

@@ -71,4 +71,50 @@ describe('PeerSession', () => {
       for (const track of stream.getTracks()) track.stop();
     }
   });
+
+  it("item 11, flaky calls: the initiator's first offer meets the peer's offer already waiting for it, and both connect", async () => {
+    // The second person's camera started after the first person's hold ran out: the first
+    // person's offer (and its candidates) waited for the second's peer connection, and reach it in
+    // the same task that makes it. Had it offered too, the polite side would roll its offer back
+    // and Chromium would gather no candidates for its answer: the call never connected.
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+    const sessions: Record<'a' | 'b', PeerSession | null> = { a: null, b: null };
+    const waiting: SignalPayload[] = [];
+    const a = new PeerSession({
+      polite: false,
+      initiator: false,
+      answerTimeoutMs: 0,
+      localStream: stream,
+      send: (signal) => {
+        if (sessions.b) setTimeout(() => void sessions.b?.receive(signal));
+        else waiting.push(signal);
+      },
+    });
+    sessions.a = a;
+    let b: PeerSession | null = null;
+    try {
+      await until(
+        () => waiting.some((signal) => 'candidate' in signal && signal.candidate === null),
+        "a's offer and candidates",
+      );
+      b = new PeerSession({
+        polite: true,
+        initiator: true,
+        localStream: stream,
+        send: (signal) => setTimeout(() => void a.receive(signal)),
+      });
+      sessions.b = b;
+      // As CallController replays the events that came before the call was set up: in this task.
+      for (const signal of waiting) void b.receive(signal);
+      const bSide = b;
+      await until(
+        () => a.pc.connectionState === 'connected' && bSide.pc.connectionState === 'connected',
+        'both sides to connect',
+      );
+    } finally {
+      a.close();
+      b?.close();
+      for (const track of stream.getTracks()) track.stop();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import '../../src/rtc-call.js';
 import type { RtcCall } from '../../src/components/rtc-call/rtc-call.component.js';
-import { SIGNALING, expectRemoteVideoFlowing, uniqueRoom, until, untilState } from './helpers.js';
+import { SIGNALING, calls, cleanup, expectRemoteVideoFlowing, uniqueRoom, until, untilState } from './helpers.js';
 
 async function twoCalls(room: string): Promise<[RtcCall, RtcCall]> {
   const wrapper = await fixture<HTMLDivElement>(html`
@@ -27,6 +27,27 @@ describe('<rtc-call>: a call between two elements through the real server', () =
     expect(localVideo.muted).to.equal(true);
     expect(localVideo.playsInline).to.equal(true);
     expect(getComputedStyle(localVideo).transform).to.not.equal('none'); // mirrored
+  });
+
+  it("item 11, flaky calls: a call connects when the second person's camera starts only after the first person stopped waiting for its offer", async () => {
+    const room = uniqueRoom();
+    const [first] = calls(1, room);
+    await untilState(first!, 'waiting');
+    // The second person's camera (a permission prompt, a slow device) starts once the first
+    // person's hold ran out and it sent its own offer: the two first offers collide.
+    const getUserMedia = navigator.mediaDevices.getUserMedia;
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      await until(() => first!.peerConnection?.signalingState === 'have-local-offer', "the first person's own offer");
+      return getUserMedia.call(navigator.mediaDevices, constraints);
+    };
+    try {
+      const [second] = calls(1, room);
+      await Promise.all([untilState(first!, 'connected'), untilState(second!, 'connected')]);
+      await Promise.all([expectRemoteVideoFlowing(first!), expectRemoteVideoFlowing(second!)]);
+    } finally {
+      navigator.mediaDevices.getUserMedia = getUserMedia;
+      cleanup();
+    }
   });
 
   it('hangup ends the call, frees the seat and the peer goes back to waiting', async () => {
