@@ -28,7 +28,15 @@ function startTurn(): NonNullable<typeof turn> {
     const secret = randomBytes(24).toString('base64url');
     const coturn = await startCoturn({ secret });
     try {
-      const withTurn = await listen({ seatGraceMs: 2000, turnUrls: [coturn.url], turnSecret: secret, turnTtl: 600 });
+      // Every browser of the run is one client address (127.0.0.1): no per-address minting limit,
+      // or the relay tests' ice-servers requests could get STUN-only answers past the 20th.
+      const withTurn = await listen({
+        seatGraceMs: 2000,
+        turnUrls: [coturn.url],
+        turnSecret: secret,
+        turnTtl: 600,
+        turnMintPerMinute: 0,
+      });
       return { coturn, signaling: withTurn };
     } catch (error) {
       await coturn.stop();

@@ -2,6 +2,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { DEFAULT_CONFIG, DEFAULT_LIMITS, type ServerConfig } from './config.js';
+import { clientAddress, proxyTrust } from './lib/client-address.js';
 import { SessionKeys } from './lib/ids.js';
 import { SignalingMetrics } from './lib/metrics.js';
 import type { SeatStore } from './lib/rooms.js';
@@ -113,6 +114,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   app.get('/healthz', async () => ({ ok: true, ...(seats?.health ? { redis: seats.health() } : {}) }));
   await app.register(staticPlugin);
   await app.register(metricsPlugin, { metrics });
+  const trust = proxyTrust(config.trustProxy);
   await app.register(signalingPlugin, {
     allowedOrigins: config.allowedOrigins,
     joinSecret: config.joinSecret,
@@ -127,6 +129,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
       onWithheld: (address) =>
         app.log.warn({ address }, 'TURN credentials withheld: more than TURN_MINT_PER_MINUTE from this address'),
     }),
+    clientAddress: (source) => clientAddress(source, trust),
     seatGraceMs: config.seatGraceMs,
     limits: config.limits,
     metrics,

@@ -77,9 +77,9 @@ export const DEFAULT_LIMITS: Limits = {
   pingIntervalMs: 10_000,
   pingTimeoutMs: 5_000,
   connectTimeoutMs: 10_000,
-  // 32 full-size SDPs: far beyond what a reading client ever leaves unread, small enough that a
-  // thousand stalled sockets cost a gigabyte at most.
-  maxSocketBufferBytes: 1024 * 1024,
+  // 8 full-size SDPs: far beyond what a reading client ever leaves unread, small enough that a
+  // thousand stalled sockets cost 256 MiB at most (a quarter of the systemd unit's MemoryMax).
+  maxSocketBufferBytes: 256 * 1024,
 };
 
 /** The defaults of DESIGN.md §3. */

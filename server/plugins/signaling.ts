@@ -39,6 +39,8 @@ export interface SignalingOptions {
   sessions: SessionKeys;
   /** ICE servers (with fresh TURN credentials) for a peer id, asked for by the client of a handshake. */
   iceServers: (peer: string, source: RequestSource) => IceServerGrant;
+  /** The client's address for the log (through trusted proxies); the socket's own when absent. */
+  clientAddress?: (source: RequestSource) => string;
   seatGraceMs: number;
   limits: Limits;
   metrics: SignalingMetrics;
@@ -411,7 +413,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
         if (ack) answer(ack, known, fail('rate-limited', 'Too many messages; wait a second before sending more.'));
         if (verdict === 'disconnect') {
           metrics.floodDisconnects.inc();
-          app.log.warn({ socket: socket.id, address: socket.handshake.address }, 'disconnected a flooding socket');
+          app.log.warn({ socket: socket.id, address: addressOf(socket) }, 'disconnected a flooding socket');
           socket.disconnect(true);
         }
       });
@@ -446,6 +448,11 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
     });
   }
 
+  /** Who a socket is, for the log: behind nginx its own address would be the proxy's. */
+  function addressOf(socket: IOSocket): string {
+    return options.clientAddress ? options.clientAddress(socket.handshake) : socket.handshake.address;
+  }
+
   /** Runs `task` after every earlier event of the socket; a failure is logged, never thrown. */
   function enqueue(socket: IOSocket, task: () => Promise<void>): void {
     socket.data.queue = socket.data.queue
@@ -466,7 +473,7 @@ const signaling: FastifyPluginAsync<SignalingOptions> = async (app, options) => 
         {
           reason: 'send buffer full',
           socket: socket.id,
-          address: socket.handshake.address,
+          address: addressOf(socket),
           bufferedBytes,
           maxBytes: limits.maxSocketBufferBytes,
         },

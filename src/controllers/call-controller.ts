@@ -365,6 +365,10 @@ export class CallController implements ReactiveController {
    * RTCPeerConnection makes), naming `source` and the reason: later it would throw inside a handler.
    */
   #checkIce(iceServers: RTCIceServer[], source: string): RTCIceServer[] {
+    // Without WebRTC at all the settings are not what is wrong.
+    if (typeof RTCPeerConnection != 'function') {
+      throw new CallFailure('unsupported-browser', 'RTCPeerConnection is not available.');
+    }
     try {
       new RTCPeerConnection({ iceServers, iceTransportPolicy: this.#host.iceTransportPolicy }).close();
     } catch (error) {

@@ -166,6 +166,21 @@ describe('<rtc-call>: a call between two elements through the real server', () =
     expect(el.error?.code).to.equal('bad-ice-servers');
     expect(el.error?.message).to.include('username and credential');
   });
+  it('a browser without RTCPeerConnection fails the join with unsupported-browser, not bad-ice-servers', async () => {
+    const el = await fixture<RtcCall>(html`<rtc-call room=${uniqueRoom()} signaling=${SIGNALING}></rtc-call>`);
+    const original = window.RTCPeerConnection;
+    // What a browser with WebRTC turned off looks like (Firefox's media.peerconnection.enabled).
+    Object.defineProperty(window, 'RTCPeerConnection', { value: undefined, configurable: true, writable: true });
+    try {
+      const failed = untilState(el, 'failed');
+      await el.join();
+      await failed;
+      expect(el.error?.code).to.equal('unsupported-browser');
+    } finally {
+      Object.defineProperty(window, 'RTCPeerConnection', { value: original, configurable: true, writable: true });
+      await el.hangup();
+    }
+  });
   it('the control channel (id 1) is made again when it closes, and announces the media state again (issue 13 item 10e)', async () => {
     const made: Array<[RTCPeerConnection, RTCDataChannel]> = [];
     const original = RTCPeerConnection.prototype.createDataChannel;
