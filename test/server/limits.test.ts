@@ -65,6 +65,24 @@ test("a flood is refused with rate-limited, then cut off, while a second client'
   assert.equal(await metric(url, 'rtc_call_errors_total{code="rate-limited"}'), limited.length);
 });
 
+test("a flooding socket is logged with the client address a trusted proxy forwarded, not the proxy's", async (t) => {
+  const lines: string[] = [];
+  const url = await startServer(t, {
+    logLevel: 'warn',
+    logStream: { write: (line) => void lines.push(line) },
+    trustProxy: ['loopback'],
+  });
+  // nginx on the same host: the socket comes from 127.0.0.1, the client is 203.0.113.7.
+  const flooder = await connect(t, url, { extraHeaders: { 'x-forwarded-for': '203.0.113.7' } });
+  await request(flooder, 'join', { v: 1, room: 'flooded-behind-proxy' });
+  const cutOff = next(flooder, 'disconnect', 30_000);
+  for (let i = 0; i < 2000; i += 1) flooder.emit('signal', { candidate: CANDIDATE }, () => {});
+  await cutOff;
+  const logged = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'disconnected a flooding socket');
+  assert.ok(logged, 'the flood is logged');
+  assert.equal(logged.address, '203.0.113.7');
+});
+
 test('unknown events are ignored (never answered) and counted', async (t) => {
   const url = await startServer(t);
   const a = await connect(t, url);
