@@ -157,6 +157,11 @@ export class CallController implements ReactiveController {
     }
     let bad;
     try {
+      // Checked before the camera and the server: a browser without WebRTC (WebKitGTK has
+      // getUserMedia but no RTCPeerConnection) must not light the camera or take a seat.
+      if (typeof RTCPeerConnection != 'function') {
+        throw new CallFailure('unsupported-browser', 'This browser has no RTCPeerConnection (WebRTC).');
+      }
       if (this.#host.iceServers) this.#checkIce(this.#host.iceServers, 'The iceServers property');
     } catch (error) {
       bad = error;
@@ -365,10 +370,6 @@ export class CallController implements ReactiveController {
    * RTCPeerConnection makes), naming `source` and the reason: later it would throw inside a handler.
    */
   #checkIce(iceServers: RTCIceServer[], source: string): RTCIceServer[] {
-    // Without WebRTC at all the settings are not what is wrong.
-    if (typeof RTCPeerConnection != 'function') {
-      throw new CallFailure('unsupported-browser', 'RTCPeerConnection is not available.');
-    }
     try {
       new RTCPeerConnection({ iceServers, iceTransportPolicy: this.#host.iceTransportPolicy }).close();
     } catch (error) {
