@@ -54,7 +54,7 @@ try {
         () =>
           (
             (document.querySelector('rtc-call') as unknown as { shadowRoot: ShadowRoot }).shadowRoot.querySelector(
-              'video.remote',
+              'video.remote-view',
             ) as HTMLVideoElement
           ).videoWidth > 0,
       );

@@ -48,9 +48,38 @@ describe('<rtc-call> text chat', () => {
     expect(textarea(a).value).to.equal('');
     await until(() => a.messages[0]?.status === 'delivered', 'the acknowledgement');
     await a.updateComplete;
-    expect(a.shadowRoot!.querySelector('.messages li.local .meta')!.textContent).to.equal('Delivered');
+    expect(a.shadowRoot!.querySelector('.messages li.message--local .meta')!.textContent).to.equal('Delivered');
     expect(b.messages.map((m) => [m.from, m.text])).to.deep.equal([['remote', 'hello\nthere']]);
     await expect(a).shadowDom.to.be.accessible();
+  });
+
+  it('your own messages sit inside the chat list, unmirrored, apart from the self-view', async () => {
+    // The self-view is mirrored and floats over the video; a message of yours once shared its class.
+    const [a, b] = await connectedPair();
+    button(a, 'Chat').click();
+    button(b, 'Chat').click();
+    await a.sendMessage('mine');
+    await until(() => a.messages[0]?.status === 'delivered', 'the acknowledgement');
+    await until(() => b.messages.length === 1, 'the peer got it');
+    await Promise.all([a.updateComplete, b.updateComplete]);
+    for (const [el, selector] of [
+      [a, 'your message'],
+      [b, 'their message'],
+    ] as const) {
+      const li = [...el.shadowRoot!.querySelectorAll<HTMLElement>('.messages li')].find((item) =>
+        item.textContent!.includes('mine'),
+      )!;
+      const list = el.shadowRoot!.querySelector<HTMLElement>('.messages')!.getBoundingClientRect();
+      const box = li.getBoundingClientRect();
+      expect(getComputedStyle(li).transform, `${selector} is not mirrored`).to.equal('none');
+      expect(getComputedStyle(li).position, `${selector} is in the flow of the list`).to.equal('static');
+      expect(box.left >= list.left && box.right <= list.right, `${selector} inside the list horizontally`).to.equal(
+        true,
+      );
+      expect(box.top >= list.top && box.bottom <= list.bottom, `${selector} inside the list vertically`).to.equal(true);
+    }
+    const selfView = a.shadowRoot!.querySelector<HTMLVideoElement>('video[part="local-video"]')!;
+    expect(getComputedStyle(selfView).transform, 'the self-view stays mirrored').to.not.equal('none');
   });
 
   it('counts unread messages on the chat toggle and announces them', async () => {
@@ -129,7 +158,7 @@ describe('<rtc-call> text chat', () => {
       for (const text of corpus) await from.sendMessage(text);
       button(to, `Chat (${corpus.length} new)`).click();
       await to.updateComplete;
-      expect(chatTexts(to, 'li.remote')).to.deep.equal(corpus);
+      expect(chatTexts(to, 'li.message--remote')).to.deep.equal(corpus);
       const list = to.shadowRoot!.querySelector('.messages')!;
       expect(list.querySelectorAll('img, svg, a, script, iframe')).to.have.length(0);
     }
@@ -177,7 +206,7 @@ describe('<rtc-call> text chat', () => {
     expect(a.messages.find((m) => m.text === 'for b only')!.status).to.equal('failed');
     button(a, 'Chat (2 new)').click();
     await a.updateComplete;
-    const meta = [...a.shadowRoot!.querySelectorAll('.messages li.local')].map((li) => [
+    const meta = [...a.shadowRoot!.querySelectorAll('.messages li.message--local')].map((li) => [
       li.querySelector('p')!.textContent,
       li.querySelector('.meta')!.textContent,
     ]);

@@ -46,7 +46,7 @@ describe('<rtc-call> controls: the remote side sees each change', () => {
     button(a, 'Camera').click();
     await until(() => b.remoteMedia?.video === false, 'camera off to reach the peer');
     expect(a.localStream!.getVideoTracks()[0]!.enabled).to.equal(false);
-    expect(a.shadowRoot!.querySelector<HTMLVideoElement>('video.local')!.hidden).to.equal(true);
+    expect(a.shadowRoot!.querySelector<HTMLVideoElement>('video.self-view')!.hidden).to.equal(true);
     expect(b.shadowRoot!.textContent).to.include('Camera off');
     a.setCameraEnabled(true);
     await until(() => b.remoteMedia?.video === true, 'camera on to reach the peer');

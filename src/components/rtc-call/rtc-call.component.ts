@@ -102,7 +102,7 @@ export class RtcCall extends LitElement {
   readonly #devices = new DevicesController(this, {
     stream: () => this.#media.stream,
     peerConnection: () => this.peerConnection,
-    sink: () => this.renderRoot.querySelector<HTMLVideoElement>('video.remote'),
+    sink: () => this.renderRoot.querySelector<HTMLVideoElement>('video.remote-view'),
   });
 
   /**
@@ -228,8 +228,8 @@ export class RtcCall extends LitElement {
 
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
-    this.#attach('video.local', this.#call.screenStream ?? this.#media.stream);
-    this.#attach('video.remote', this.#call.remoteStream);
+    this.#attach('video.self-view', this.#call.screenStream ?? this.#media.stream);
+    this.#attach('video.remote-view', this.#call.remoteStream);
     const list = this.renderRoot.querySelector('.messages');
     if (list && this.#stickToBottom) list.scrollTop = list.scrollHeight;
     // Starts once the room is known (a page may set it after the element is defined).
@@ -317,7 +317,7 @@ export class RtcCall extends LitElement {
         ${messages.length === 0 ? html`<li class="empty">${t['chat.empty']}</li>` : nothing}
         ${messages.map(
           (message) =>
-            html`<li class=${message.from}>
+            html`<li class="message--${message.from}">
               <span class="who">${message.from === 'local' ? t['chat.you'] : t['chat.them']}</span>
               <p dir="auto">${message.text}</p>
               ${message.from === 'local' ? html`<span class="meta">${t[`chat.${message.status}`]}</span>` : nothing}
@@ -425,7 +425,7 @@ export class RtcCall extends LitElement {
     return html`
       <div class="call ${prejoin ? 'prejoin' : ''}" part="base">
         <div class="stage">
-          <video class="remote" part="remote-video" autoplay playsinline aria-label=${t['video.remote']}></video>
+          <video class="remote-view" part="remote-video" autoplay playsinline aria-label=${t['video.remote']}></video>
           ${
             remote && this.#call.peer
               ? html`<div class="badges">
@@ -436,7 +436,7 @@ export class RtcCall extends LitElement {
               : nothing
           }
           <video
-            class="local ${this.#call.screenStream ? 'screen' : ''}"
+            class="self-view ${this.#call.screenStream ? 'screen' : ''}"
             part="local-video"
             autoplay
             playsinline

@@ -42,12 +42,12 @@ export const styles = css`
   video[hidden] {
     display: none;
   }
-  .remote {
+  .remote-view {
     width: 100%;
     height: 100%;
     object-fit: contain;
   }
-  .local {
+  .self-view {
     position: absolute;
     inset: auto 0.5em 0.5em auto;
     width: min(30%, 200px);
@@ -58,18 +58,18 @@ export const styles = css`
     transform: scaleX(-1);
     transition: all 0.2s ease;
   }
-  .local.screen {
+  .self-view.screen {
     transform: none;
     object-fit: contain;
   }
-  .prejoin .local {
+  .prejoin .self-view {
     inset: 0;
     width: 100%;
     height: 100%;
     border: 0;
     border-radius: 0;
   }
-  .prejoin .remote {
+  .prejoin .remote-view {
     visibility: hidden;
   }
   .badges {
@@ -171,7 +171,7 @@ export const styles = css`
     background: #374151;
     overflow-wrap: anywhere;
   }
-  .messages li.local {
+  .message--local {
     align-self: flex-end;
     background: var(--rtc-call-accent, #1d4ed8);
   }
