@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
-import type { Frame } from 'playwright-core';
+import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { EMBED_SERVER_PLACEHOLDER } from '../../server/plugins/static.js';
 import { waitForRemoteVideo, waitForState } from './support.js';
 
@@ -115,4 +115,25 @@ export async function exchangeChat(a: Frame, b: Frame): Promise<void> {
   assert.equal(await toA(), 'Hello back');
   // The panel shows the answer as text.
   await a.getByText('Hello back', { exact: true }).waitFor();
+}
+
+/** What a page of `context` reported as CSP violations, by event and by console message. */
+export async function recordViolations(context: BrowserContext): Promise<(page: Page) => Promise<string[]>> {
+  await context.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { __violations: string[] }).__violations = seen;
+    document.addEventListener(
+      'securitypolicyviolation',
+      (event) => seen.push(`${event.effectiveDirective} ${event.blockedURI}`),
+      true,
+    );
+  });
+  const console: string[] = [];
+  context.on('console', (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) console.push(message.text());
+  });
+  return async (page) => [
+    ...console,
+    ...(await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)),
+  ];
 }

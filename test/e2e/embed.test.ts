@@ -5,11 +5,19 @@
 // decoded, and exchange a chat message.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../browser/chromium.js';
 import { EMBED_SERVER_PLACEHOLDER } from '../../server/plugins/static.js';
 import { startApp } from '../server/helpers.js';
-import { MODULE_TAG, blogPost, exchangeChat, expectCall, joinThroughUi, startBlog } from './embed-support.js';
+import {
+  MODULE_TAG,
+  blogPost,
+  exchangeChat,
+  expectCall,
+  joinThroughUi,
+  recordViolations,
+  startBlog,
+} from './embed-support.js';
 import { person, waitForState } from './support.js';
 
 const HTML = 'text/html; charset=utf-8';
@@ -134,31 +142,6 @@ test('inside a cross-origin iframe with allow="camera; microphone; display-captu
   assert.equal(await denied.evaluate(() => document.querySelector('rtc-call')!.error?.code), 'permission-denied');
 });
 
-/** Collects CSP violations of every page of `context`, by event and by console message. */
-async function recordViolations(context: BrowserContext, pages: Page[]): Promise<() => Promise<string[]>> {
-  await context.addInitScript(() => {
-    const seen: string[] = [];
-    (window as unknown as { __violations: string[] }).__violations = seen;
-    document.addEventListener(
-      'securitypolicyviolation',
-      (event) => seen.push(`${event.effectiveDirective} ${event.blockedURI}`),
-      true,
-    );
-  });
-  const console: string[] = [];
-  context.on('console', (message) => {
-    if (/Content.Security.Policy/i.test(message.text())) console.push(message.text());
-  });
-  return async () => [
-    ...console,
-    ...(
-      await Promise.all(
-        pages.map((page) => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)),
-      )
-    ).flat(),
-  ];
-}
-
 test('under a strict Content-Security-Policy: no unsafe-inline, no unsafe-eval, the call server named only in script-src and connect-src', async (t) => {
   const { url: server } = await startApp(t);
   const ws = server.replace(/^http/, 'ws');
@@ -182,18 +165,18 @@ test('under a strict Content-Security-Policy: no unsafe-inline, no unsafe-eval, 
   });
   for (const context of contexts) context.setDefaultTimeout(20_000);
   const pages = await Promise.all(contexts.map((context) => context.newPage()));
-  const violations = await Promise.all(contexts.map((context, i) => recordViolations(context, [pages[i]!])));
+  const violations = await Promise.all(contexts.map((context) => recordViolations(context)));
   await Promise.all(pages.map((page) => page.goto(`http://127.0.0.1:${blog}/`)));
   const [a, b] = pages as [Page, Page];
   await Promise.all([joinThroughUi(a.mainFrame()), joinThroughUi(b.mainFrame())]);
   await expectCall(a.mainFrame(), b.mainFrame());
   await exchangeChat(a.mainFrame(), b.mainFrame());
-  for (const seen of violations) assert.deepEqual(await seen(), [], 'no CSP violation');
+  for (const [i, page] of pages.entries()) assert.deepEqual(await violations[i]!(page), [], 'no CSP violation');
 
   // The policy is in force and the recorder hears it: an inline style is refused and reported.
   await a.evaluate(() => document.head.append(Object.assign(document.createElement('style'), { textContent: 'p{}' })));
   await a.waitForFunction(() => (window as unknown as { __violations: string[] }).__violations.length > 0);
-  assert.match((await violations[0]!()).join('\n'), /style-src-elem/);
+  assert.match((await violations[0]!(a)).join('\n'), /style-src-elem/);
 });
 
 /** What a careless theme or a hostile page can throw at an embedded widget. */

@@ -4,34 +4,21 @@
 // other origins, even on a page that requires CORP of everything it embeds.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { EMBED_SERVER_PLACEHOLDER } from '../../server/plugins/static.js';
 import { startApp } from '../server/helpers.js';
-import { MODULE_TAG, blogPost, exchangeChat, expectCall, joinThroughUi, startBlog } from './embed-support.js';
+import {
+  MODULE_TAG,
+  blogPost,
+  exchangeChat,
+  expectCall,
+  joinThroughUi,
+  recordViolations,
+  startBlog,
+} from './embed-support.js';
 import { launchBrowser, person, waitForState } from './support.js';
 
 const HTML = 'text/html; charset=utf-8';
-
-/** What a page of `context` reported as CSP violations, by event and by console message. */
-async function recordViolations(context: BrowserContext): Promise<(page: Page) => Promise<string[]>> {
-  await context.addInitScript(() => {
-    const seen: string[] = [];
-    (window as unknown as { __violations: string[] }).__violations = seen;
-    document.addEventListener(
-      'securitypolicyviolation',
-      (event) => seen.push(`${event.effectiveDirective} ${event.blockedURI}`),
-      true,
-    );
-  });
-  const console: string[] = [];
-  context.on('console', (message) => {
-    if (/Content.Security.Policy/i.test(message.text())) console.push(message.text());
-  });
-  return async (page) => [
-    ...console,
-    ...(await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)),
-  ];
-}
 
 test('security headers (issue 13 item 8): the demo page makes a call and chats under its Content-Security-Policy with no violation', async (t) => {
   const { url } = await startApp(t);
