@@ -13,8 +13,10 @@ import { request } from './helpers.js';
 export async function cluster(
   t: TestContext,
   options: AppOptions = {},
+  beforeNodes: (redis: RedisServer) => Promise<void> = async () => undefined,
 ): Promise<{ redis: RedisServer; a: NodeProcess; b: NodeProcess }> {
   const redis = await startRedis(t);
+  await beforeNodes(redis);
   const nodeOptions: AppOptions = {
     redisUrl: redis.url,
     sessionSecret: randomBytes(32).toString('base64url'),

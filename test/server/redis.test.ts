@@ -91,18 +91,24 @@ test('concurrent joins from both nodes never seat three: 200 rooms, the third al
 });
 
 test('Redis stores only a hash of each session, never the session id', async (t) => {
-  const { redis, a: nodeA, b: nodeB } = await cluster(t, { seatGraceMs: 60_000 });
-  // Everything any node sends Redis from now on: seat scripts, their arguments, publishes.
-  const client = new Redis(redis.url);
-  const monitor = await client.monitor();
-  // Redis stops (an earlier t.after) before these let go: their reconnect errors are expected.
-  for (const connection of [client, monitor]) connection.on('error', () => undefined);
-  t.after(() => {
-    monitor.disconnect();
-    client.disconnect();
-  });
+  // Everything any node sends Redis: seat scripts, their arguments, publishes. MONITOR starts
+  // before the nodes do and once this client is ready: ioredis misreads a command another client
+  // runs in the moment after MONITOR's OK (the nodes' heartbeats, every 200 ms) as a reply of its own.
+  let client!: Redis;
+  let monitor!: Redis;
   const sent: string[] = [];
-  monitor.on('monitor', (_time: string, args: string[]) => sent.push(args.join(' ')));
+  const { a: nodeA, b: nodeB } = await cluster(t, { seatGraceMs: 60_000 }, async (redis) => {
+    client = new Redis(redis.url);
+    await client.ping();
+    monitor = await client.monitor();
+    // Redis stops (an earlier t.after) before these let go: their reconnect errors are expected.
+    for (const connection of [client, monitor]) connection.on('error', () => undefined);
+    t.after(() => {
+      monitor.disconnect();
+      client.disconnect();
+    });
+    monitor.on('monitor', (_time: string, args: string[]) => sent.push(args.join(' ')));
+  });
 
   const a = await connect(t, nodeA.url);
   const b = await connect(t, nodeB.url);
