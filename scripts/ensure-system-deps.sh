@@ -6,10 +6,12 @@ set -euo pipefail
 # command → Debian package
 declare -A needed=(
   [chromium]=chromium
+  [firefox-esr]=firefox-esr
   [turnserver]=coturn
   [openssl]=openssl
   [redis-server]=redis-server
   [nginx]=nginx
+  [ip]=iproute2
 )
 
 missing=()
