@@ -1,12 +1,16 @@
 // The size budget of the drop-in script: `npm run build` ends with this check, so a bundle over
 // budget fails the build (and `npm test`). Prints the minified and gzip sizes.
-//   node scripts/check-bundle-size.mjs [--file dist/rtc-call.js] [--budget 30720]
+//   node scripts/check-bundle-size.mjs [--file dist/rtc-call.js] [--budget 31744]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 
-/** 30 KB of gzip: lit + socket.io-client alone are 13.9 kB (bundled like the drop-in), PeerJS without any UI 22.7 kB. */
-const BUDGET_BYTES = 30 * 1024;
+/**
+ * 31 KB of gzip: lit + socket.io-client alone are 13.9 kB (bundled like the drop-in), PeerJS without
+ * any UI 22.7 kB. It was 30 KB until issue 14 ("Tap to hear", the browser check), which found 141
+ * bytes left; issue 15 replaces this single budget with a critical path and a whole-session one.
+ */
+const BUDGET_BYTES = 31 * 1024;
 
 const { values } = parseArgs({
   options: {

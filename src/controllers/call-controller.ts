@@ -157,10 +157,20 @@ export class CallController implements ReactiveController {
     }
     let bad;
     try {
-      // Checked before the camera and the server: a browser without WebRTC (WebKitGTK has
-      // getUserMedia but no RTCPeerConnection) must not light the camera or take a seat.
-      if (typeof RTCPeerConnection != 'function') {
-        throw new CallFailure('unsupported-browser', 'This browser has no RTCPeerConnection (WebRTC).');
+      // Checked before the camera and the server: a browser that cannot make the call (WebKitGTK
+      // has getUserMedia but no RTCPeerConnection) must not light the camera or take a seat.
+      // restartIce() stands for the generation of the API the call uses (it came with
+      // setLocalDescription() without arguments and rollback: Chrome 80, Firefox 75, Safari 14.1).
+      const missing = [
+        typeof RTCPeerConnection != 'function'
+          ? 'RTCPeerConnection'
+          : !RTCPeerConnection.prototype.restartIce && 'RTCPeerConnection.restartIce',
+        !this.#media.stream &&
+          !navigator.mediaDevices?.getUserMedia &&
+          'navigator.mediaDevices.getUserMedia' + (isSecureContext ? '' : ' (the page is not on HTTPS)'),
+      ].filter(Boolean);
+      if (missing.length) {
+        throw new CallFailure('unsupported-browser', `This browser has no ${missing.join(', ')}.`);
       }
       if (this.#host.iceServers) this.#checkIce(this.#host.iceServers, 'The iceServers property');
     } catch (error) {

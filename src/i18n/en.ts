@@ -17,6 +17,7 @@ export const en = {
   'action.screen': 'Share screen',
   'action.settings': 'Settings',
   'action.diagnostics': 'Copy diagnostics',
+  'action.start-audio': 'Tap to hear',
   'controls.label': 'Call controls',
   'notice.copied': 'Diagnostics copied to the clipboard.',
   'notice.copy-failed': 'Could not copy the diagnostics.',

@@ -19,6 +19,7 @@ export const zhCN: Strings = {
   'action.screen': '共享屏幕',
   'action.settings': '设置',
   'action.diagnostics': '复制诊断信息',
+  'action.start-audio': '点按收听',
   'controls.label': '通话控制',
   'notice.copied': '诊断信息已复制到剪贴板。',
   'notice.copy-failed': '无法复制诊断信息。',

@@ -7,13 +7,13 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const CHECK = 'scripts/check-bundle-size.mjs';
 
-test('dist/rtc-call.js is within its size budget of 30 KB gzip (npm test builds it first)', async () => {
+test('dist/rtc-call.js is within its size budget of 31 KB gzip (npm test builds it first)', async () => {
   const { stdout } = await run(process.execPath, [CHECK]);
-  // e.g. "dist/rtc-call.js: 78.8 KB minified, 26.3 KB gzip (26894 bytes; budget 30720 bytes, 3826 left)"
+  // e.g. "dist/rtc-call.js: 78.8 KB minified, 26.3 KB gzip (26894 bytes; budget 31744 bytes, 3826 left)"
   console.log(stdout.trim());
-  const match = /: ([\d.]+) KB minified, ([\d.]+) KB gzip \((\d+) bytes; budget 30720 bytes/.exec(stdout);
+  const match = /: ([\d.]+) KB minified, ([\d.]+) KB gzip \((\d+) bytes; budget 31744 bytes/.exec(stdout);
   assert.ok(match, stdout);
-  assert.ok(Number(match[3]) <= 30720, `${match[3]} bytes of gzip exceed the budget`);
+  assert.ok(Number(match[3]) <= 31744, `${match[3]} bytes of gzip exceed the budget`);
 });
 
 test('the size check fails, with the overshoot in its message, when the bundle is over budget', async () => {

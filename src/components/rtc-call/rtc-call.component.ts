@@ -23,6 +23,7 @@ import { styles } from './rtc-call.styles.js';
  *
  * @csspart local-video - this side's camera (muted, mirrored).
  * @csspart remote-video - the other person's video.
+ * @csspart start-audio-button - "Tap to hear": shown when the browser refused to play the other person's sound without a gesture (autoplay rules).
  * @csspart controls - the row of call buttons.
  * @csspart status - the state line, also a live region.
  * @csspart chat - the chat panel.
@@ -96,6 +97,8 @@ export class RtcCall extends LitElement {
   #started = false;
   #unread = 0;
   #stickToBottom = true;
+  // The browser refused to play the other person's sound until a gesture (see #play).
+  #audioBlocked = false;
 
   // Devices (issue 6): camera and microphone follow the choice without renegotiation, the remote
   // audio plays on the chosen speaker, and a device that goes away falls back to the default.
@@ -229,7 +232,11 @@ export class RtcCall extends LitElement {
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
     this.#attach('video.self-view', this.#call.screenStream ?? this.#media.stream);
-    this.#attach('video.remote-view', this.#call.remoteStream);
+    const remote = this.#attach('video.remote-view', this.#call.remoteStream);
+    if (remote) {
+      this.#audioBlocked = false;
+      if (remote.srcObject) this.#play(remote);
+    }
     const list = this.renderRoot.querySelector('.messages');
     if (list && this.#stickToBottom) list.scrollTop = list.scrollHeight;
     // Starts once the room is known (a page may set it after the element is defined).
@@ -241,9 +248,37 @@ export class RtcCall extends LitElement {
     }
   }
 
-  #attach(selector: string, stream: MediaStream | null): void {
+  #attach(selector: string, stream: MediaStream | null): HTMLVideoElement | void {
     const video = this.renderRoot.querySelector<HTMLVideoElement>(selector);
-    if (video && video.srcObject !== stream) video.srcObject = stream;
+    if (video && video.srcObject !== stream) {
+      video.srcObject = stream;
+      return video;
+    }
+  }
+
+  /**
+   * Plays the other person's media with sound. Where autoplay rules refuse sound without a gesture
+   * (Safari, iOS, Chromium on a page that captures nothing), `play()` rejects with NotAllowedError:
+   * the video then plays muted, which every engine allows, and "Tap to hear" asks for the gesture.
+   */
+  #play(video: HTMLVideoElement): void {
+    video.muted = false;
+    video.play().then(
+      () => this.#setAudioBlocked(false),
+      (error: DOMException) => {
+        if (error.name != 'NotAllowedError' || video.srcObject != this.#call.remoteStream) return;
+        video.muted = true;
+        video.play().catch(() => {});
+        this.#setAudioBlocked(true);
+      },
+    );
+  }
+
+  #setAudioBlocked(blocked: boolean): void {
+    if (this.#audioBlocked == blocked) return;
+    this.#audioBlocked = blocked;
+    if (blocked) this.notice = this.#strings()['action.start-audio'];
+    this.requestUpdate();
   }
 
   #lang(): string {
@@ -444,6 +479,18 @@ export class RtcCall extends LitElement {
             ?hidden=${localVideoOff}
             aria-label=${t['video.local']}
           ></video>
+          ${
+            this.#audioBlocked
+              ? html`<button
+                  type="button"
+                  class="start-audio"
+                  part="start-audio-button"
+                  @click=${() => this.#play(this.renderRoot.querySelector('video.remote-view')!)}
+                >
+                  ${t['action.start-audio']}
+                </button>`
+              : nothing
+          }
           ${
             state === 'connected' || state === 'reconnecting'
               ? html`<div class="signal" role="img" aria-label=${t['signal.label'].replace('{bars}', String(bars))}>

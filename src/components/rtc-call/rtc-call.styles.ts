@@ -72,6 +72,12 @@ export const styles = css`
   .prejoin .remote-view {
     visibility: hidden;
   }
+  .start-audio {
+    position: absolute;
+    inset: 50% auto auto 50%;
+    transform: translate(-50%, -50%);
+    background: var(--rtc-call-accent, #1d4ed8);
+  }
   .badges {
     position: absolute;
     inset: 0.5em auto auto 0.5em;
