@@ -2,7 +2,16 @@ import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import { sendMouse } from '@web/test-runner-commands';
 import '../../src/rtc-call.js';
 import type { RtcCall } from '../../src/components/rtc-call/rtc-call.component.js';
-import { SIGNALING, expectRemoteVideoFlowing, uniqueRoom, until, untilState } from './helpers.js';
+import {
+  SIGNALING,
+  button,
+  cleanup,
+  connectedPair,
+  expectRemoteVideoFlowing,
+  uniqueRoom,
+  until,
+  untilState,
+} from './helpers.js';
 
 /** Replaces `owner[key]` until the test ends (restored in afterEach, even when the test fails). */
 const restores: Array<() => void> = [];
@@ -189,5 +198,27 @@ describe('<rtc-call> when the browser refuses to play sound without a gesture (a
     await Promise.all([untilState(viewer!, 'connected'), untilState(caller!, 'connected')]);
     await until(() => !!viewer!.shadowRoot!.querySelector('[part="start-audio-button"]'), 'the button');
     expect(viewer!.shadowRoot!.querySelector('[part="start-audio-button"]')!.textContent!.trim()).to.equal('点按收听');
+  });
+});
+
+describe('<rtc-call> in browsers without screen sharing (mobile Chrome, Safari and Firefox on phones)', () => {
+  afterEach(() => {
+    for (const restore of restores.splice(0).reverse()) restore();
+    cleanup();
+  });
+
+  it('shows no Share screen button, not a dead one, while the rest of the controls are there', async () => {
+    replace(navigator.mediaDevices, 'getDisplayMedia', undefined as unknown as MediaDevices['getDisplayMedia']);
+    const [a, b] = await connectedPair();
+    for (const el of [a, b]) {
+      const labels = [...el.shadowRoot!.querySelectorAll('[part="controls"] button')].map((b) => b.textContent!.trim());
+      expect(labels).to.not.include('Share screen');
+      expect(labels).to.include.members(['Microphone', 'Camera', 'Chat', 'Hang up']);
+    }
+    // The same call where the browser can share has the button (the check above is not vacuous).
+    restores.pop()!();
+    a.requestUpdate();
+    await a.updateComplete;
+    expect(button(a, 'Share screen').disabled).to.equal(false);
   });
 });
