@@ -1,7 +1,9 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import { sendMouse } from '@web/test-runner-commands';
 import '../../src/rtc-call.js';
+import '../../src/rtc-device-picker.js';
 import type { RtcCall } from '../../src/components/rtc-call/rtc-call.component.js';
+import type { RtcDevicePicker } from '../../src/components/rtc-device-picker/rtc-device-picker.component.js';
 import {
   SIGNALING,
   button,
@@ -220,5 +222,24 @@ describe('<rtc-call> in browsers without screen sharing (mobile Chrome, Safari a
     a.requestUpdate();
     await a.updateComplete;
     expect(button(a, 'Share screen').disabled).to.equal(false);
+  });
+});
+
+describe('<rtc-device-picker> where the browser lists no speaker (Firefox without an audio backend, some WebKit)', () => {
+  afterEach(() => {
+    for (const restore of restores.splice(0).reverse()) restore();
+    fixtureCleanup();
+  });
+
+  it('draws no empty speaker select, and tells screen readers why', async () => {
+    const devices = navigator.mediaDevices;
+    const real = devices.enumerateDevices.bind(devices);
+    replace(devices, 'enumerateDevices', async () => (await real()).filter((device) => device.kind !== 'audiooutput'));
+    const picker = await fixture<RtcDevicePicker>(html`<rtc-device-picker></rtc-device-picker>`);
+    await until(() => !!picker.shadowRoot!.querySelector('select[name="videoinput"] option'), 'the cameras listed');
+    expect(picker.shadowRoot!.querySelector('select[name="audiooutput"]')).to.equal(null);
+    expect(picker.shadowRoot!.querySelector('select[name="audioinput"]')).to.not.equal(null);
+    expect(picker.shadowRoot!.querySelector('p.hidden')!.textContent).to.contain('cannot choose a speaker');
+    await expect(picker).shadowDom.to.be.accessible();
   });
 });

@@ -200,7 +200,9 @@ export class RtcDevicePicker extends LitElement {
 
   #select(kind: DeviceKind, t: Strings) {
     const name = t[`devices.${kind}`];
-    if (kind === 'audiooutput' && !canChooseSpeaker()) {
+    // No speaker select without setSinkId (Safari before 18.4, iOS), nor where no speaker is listed
+    // (Firefox lists none without an audio backend, WebKit lists only some): never a dead control.
+    if (kind === 'audiooutput' && (!canChooseSpeaker() || !this.#devices.list(kind).length)) {
       return html`<p class="hidden">${t['devices.no-speaker']}</p>`;
     }
     return html`
