@@ -174,28 +174,41 @@ describe('<rtc-device-picker>', () => {
     expect(picker.previewStream?.id ?? null).to.equal(null); // no microphone opened for a speaker list
   });
 
-  itNotInFirefox(
-    ONE_CAMERA,
-    "binds to the call whose shadow root it sits in, and previews the call's own stream",
-    async () => {
-      const call = await fixture<RtcCall>(
-        html`<rtc-call room=${uniqueRoom('embedded')} signaling=${SIGNALING}></rtc-call>`,
-      );
-      const picker = document.createElement('rtc-device-picker');
-      call.shadowRoot!.append(picker); // as the settings panel of <rtc-call> will hold it
-      await call.join();
-      expect(call.state).to.equal('waiting');
-      await listed(picker);
-      picker.scrollIntoView(); // it previews only while on screen, below the call's own controls
-      await until(() => picker.previewStream?.id === call.localStream!.id, "the preview to show the call's stream");
-      const camera = byLabel((await fakeDevices()).videoinput, 'fake_device_2');
-      const changed = nextDeviceChange(call);
-      choose(picker, 'videoinput', camera.deviceId);
-      expect(await changed).to.deep.equal({ kind: 'videoinput', deviceId: camera.deviceId });
-      expect(call.localStream!.getVideoTracks()[0]!.getSettings().deviceId).to.equal(camera.deviceId);
-      await call.hangup();
-    },
-  );
+  /** A waiting call with a picker in its shadow root, previewing the call's stream. */
+  async function pickerInCall(): Promise<{ call: RtcCall; picker: RtcDevicePicker }> {
+    const call = await fixture<RtcCall>(
+      html`<rtc-call room=${uniqueRoom('embedded')} signaling=${SIGNALING}></rtc-call>`,
+    );
+    const picker = document.createElement('rtc-device-picker');
+    call.shadowRoot!.append(picker); // as the settings panel of <rtc-call> will hold it
+    await call.join();
+    expect(call.state).to.equal('waiting');
+    await listed(picker);
+    picker.scrollIntoView(); // it previews only while on screen, below the call's own controls
+    await until(() => picker.previewStream?.id === call.localStream!.id, "the preview to show the call's stream");
+    return { call, picker };
+  }
+
+  it("binds to the call whose shadow root it sits in, previews the call's own stream and sets the call's speaker", async () => {
+    const { call, picker } = await pickerInCall();
+    const speaker = byLabel((await fakeDevices()).audiooutput, 'Fake Audio Output 2'); // named so in both engines
+    const changed = nextDeviceChange(call);
+    choose(picker, 'audiooutput', speaker.deviceId);
+    expect(await changed).to.deep.equal({ kind: 'audiooutput', deviceId: speaker.deviceId });
+    const remote = call.shadowRoot!.querySelector<HTMLVideoElement>('video[part="remote-video"]')!;
+    expect(remote.sinkId).to.equal(speaker.deviceId);
+    await call.hangup();
+  });
+
+  itNotInFirefox(ONE_CAMERA, "a camera chosen in the picker of a call switches the call's camera", async () => {
+    const { call, picker } = await pickerInCall();
+    const camera = byLabel((await fakeDevices()).videoinput, 'fake_device_2');
+    const changed = nextDeviceChange(call);
+    choose(picker, 'videoinput', camera.deviceId);
+    expect(await changed).to.deep.equal({ kind: 'videoinput', deviceId: camera.deviceId });
+    expect(call.localStream!.getVideoTracks()[0]!.getSettings().deviceId).to.equal(camera.deviceId);
+    await call.hangup();
+  });
 
   it('speaks the language it is given', async () => {
     const picker = await fixture<RtcDevicePicker>(html`<rtc-device-picker lang="zh-CN"></rtc-device-picker>`);
@@ -397,6 +410,26 @@ describe('<rtc-device-picker>', () => {
       await call.hangup();
     },
   );
+
+  it('is usable by keyboard in every engine: Tab reaches each select in order, arrow keys switch the speaker', async () => {
+    const picker = await fixture<RtcDevicePicker>(html`<rtc-device-picker></rtc-device-picker>`);
+    await listed(picker);
+    await until(() => picker.previewStream?.getVideoTracks()[0]?.readyState === 'live', 'the preview');
+    const focused = (): string | null => picker.shadowRoot!.activeElement?.getAttribute('part') ?? null;
+    await sendKeys({ press: 'Tab' });
+    expect(focused()).to.equal('audioinput');
+    await sendKeys({ press: 'Tab' });
+    expect(focused()).to.equal('videoinput');
+    await sendKeys({ press: 'Tab' });
+    expect(focused()).to.equal('audiooutput');
+    const [first, second] = options(picker, 'audiooutput');
+    expect(select(picker, 'audiooutput')!.value).to.equal(first![0]);
+    const changed = nextDeviceChange(picker);
+    await sendKeys({ press: 'ArrowDown' });
+    const event = await changed;
+    expect([event.kind, event.deviceId]).to.deep.equal(['audiooutput', second![0]]);
+    expect(rememberedDevice('audiooutput')?.deviceId).to.equal(second![0]);
+  });
 
   itNotInFirefox(
     ONE_CAMERA,
