@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
-import { chromeLauncher } from '@web/test-runner-chrome';
+import { chromeLauncher, puppeteerCore } from '@web/test-runner-chrome';
 import type { TestRunnerConfig, TestRunnerPlugin } from '@web/test-runner';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './server/app.js';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, PROMPT_CHROMIUM_FLAGS } from './test/browser/chromium.js';
+import { FIREFOX_PATH, FIREFOX_PREFS } from './test/browser/firefox.js';
 import { mediaPermissionPlugin } from './test/browser/media-permission-plugin.js';
 import type { TurnSetup } from './test/browser/helpers.js';
 import { startCoturn, type Coturn } from './test/support/coturn.js';
@@ -75,8 +76,11 @@ const coturnCommands: TestRunnerPlugin = {
   },
 };
 
+// The element suites; `*.prompt.test.ts` need a Chromium without the fake media UI.
+const ELEMENT_SUITES = ['test/browser/**/*.test.ts', '!test/browser/**/*.prompt.test.ts'];
+
 const config: TestRunnerConfig = {
-  files: ['test/browser/**/*.test.ts', '!test/browser/**/*.prompt.test.ts'],
+  files: ELEMENT_SUITES,
   nodeResolve: { browser: true, exportConditions: ['browser', 'production'] },
   concurrency: 1,
   // One browser at a time: two of them, each with calls, starve this 2-core machine class.
@@ -97,6 +101,23 @@ const config: TestRunnerConfig = {
       browsers: [
         chromeLauncher({
           launchOptions: { executablePath: CHROMIUM_PATH, headless: true, args: PROMPT_CHROMIUM_FLAGS },
+        }),
+      ],
+    },
+    {
+      // The same suites in Firefox ESR over WebDriver BiDi: puppeteer-core launches Debian's binary
+      // (no browser download). What cannot run there skips itself (`isFirefox`, docs/testing.md).
+      name: 'firefox',
+      files: ELEMENT_SUITES,
+      browsers: [
+        chromeLauncher({
+          puppeteer: puppeteerCore,
+          launchOptions: {
+            browser: 'firefox',
+            executablePath: FIREFOX_PATH,
+            headless: true,
+            extraPrefsFirefox: FIREFOX_PREFS,
+          },
         }),
       ],
     },

@@ -16,6 +16,28 @@ export interface TurnSetup {
   signaling: string;
 }
 
+/** Whether the tests run in Firefox (the `firefox` group of web-test-runner.config.ts). */
+export const isFirefox = navigator.userAgent.includes('Firefox/');
+
+/**
+ * Mocha's `it`, except in Firefox, where the test is skipped because of `why` (what Firefox, or its
+ * fake devices, lack). Every use is listed in docs/testing.md, section "Firefox".
+ */
+export function itNotInFirefox(why: string, title: string, fn: Mocha.AsyncFunc): void {
+  if (isFirefox) it.skip(`${title} (not in Firefox: ${why})`, fn);
+  else it(title, fn);
+}
+
+/**
+ * Firefox names devices only to a document that has captured them (Chromium's fake UI grants up
+ * front): a capture, stopped at once, puts both engines in the state "permission granted before".
+ */
+export async function revealDeviceNames(): Promise<void> {
+  if (!isFirefox) return;
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  for (const track of stream.getTracks()) track.stop();
+}
+
 /** URL of the real signaling server the test run started. */
 export const SIGNALING = window.__rtcTest.signaling;
 
@@ -143,15 +165,34 @@ export async function describeCalls(): Promise<string> {
   return lines.join('\n');
 }
 
-/** The candidate types of the pair a connection selected, e.g. `{local: 'relay', remote: 'relay'}`. */
-export async function selectedCandidateTypes(pc: RTCPeerConnection): Promise<{ local?: string; remote?: string }> {
+/** One ICE candidate as getStats reports it (`local-candidate` or `remote-candidate`). */
+export interface CandidateStats {
+  candidateType?: string;
+  address?: string;
+  port?: number;
+}
+
+/** The two candidates of the pair a connection selected, or `{}` before it selected one. */
+export async function selectedCandidates(
+  pc: RTCPeerConnection,
+): Promise<{ local?: CandidateStats; remote?: CandidateStats }> {
   const reports = new Map<string, Record<string, unknown>>();
   (await pc.getStats()).forEach((report: Record<string, unknown> & { id: string }) => reports.set(report.id, report));
   const transport = [...reports.values()].find((report) => report.type === 'transport');
   const pair = reports.get(String(transport?.selectedCandidatePairId));
   if (!pair) return {};
   return {
-    local: reports.get(String(pair.localCandidateId))?.candidateType as string | undefined,
-    remote: reports.get(String(pair.remoteCandidateId))?.candidateType as string | undefined,
+    local: reports.get(String(pair.localCandidateId)) as CandidateStats | undefined,
+    remote: reports.get(String(pair.remoteCandidateId)) as CandidateStats | undefined,
   };
+}
+
+/** `address:port` of every relay candidate a connection gathered (its TURN allocations). */
+export async function relayAddresses(pc: RTCPeerConnection): Promise<string[]> {
+  const found: string[] = [];
+  (await pc.getStats()).forEach((report: CandidateStats & { type: string }) => {
+    if (report.type === 'local-candidate' && report.candidateType === 'relay')
+      found.push(`${report.address}:${report.port}`);
+  });
+  return found;
 }

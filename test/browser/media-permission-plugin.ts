@@ -11,7 +11,10 @@ export function mediaPermissionPlugin(): TestRunnerPlugin {
     name: 'media-permission',
     async executeCommand({ command, session }) {
       if (command !== 'grant-media-permission' && command !== 'reset-media-permission') return undefined;
-      if (session.browser.type !== 'puppeteer') throw new Error(`${command} needs Chromium through Puppeteer`);
+      // The firefox group is launched through Puppeteer too, but its prompts are prefs, not CDP.
+      if (session.browser.type !== 'puppeteer' || session.browser.name === 'Firefox') {
+        throw new Error(`${command} needs Chromium through Puppeteer`);
+      }
       const page = (session.browser as ChromeLauncher).getPage(session.id);
       const context = page.browserContext();
       if (command === 'grant-media-permission') {

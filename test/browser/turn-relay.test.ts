@@ -4,7 +4,9 @@ import '../../src/rtc-call.js';
 import type { RtcCall } from '../../src/components/rtc-call/rtc-call.component.js';
 import {
   expectRemoteVideoFlowing,
-  selectedCandidateTypes,
+  isFirefox,
+  relayAddresses,
+  selectedCandidates,
   uniqueRoom,
   until,
   untilState,
@@ -29,7 +31,7 @@ describe('<rtc-call> through a real coturn', () => {
     await Promise.all(calls.map((call) => untilState(call, 'connected')));
     await Promise.all(calls.map((call) => expectRemoteVideoFlowing(call)));
 
-    for (const call of calls) {
+    for (const [call, peer] of [calls, [...calls].reverse()] as Array<[RtcCall, RtcCall]>) {
       const pc = call.peerConnection!;
       const { iceServers = [], iceTransportPolicy } = pc.getConfiguration();
       expect(iceTransportPolicy).to.equal('relay');
@@ -38,12 +40,17 @@ describe('<rtc-call> through a real coturn', () => {
       expect(server, 'the TURN server came from JoinOk').to.not.equal(undefined);
       expect(server!.username).to.match(/^\d{10}:[A-Za-z0-9_-]{16}$/);
       expect(server!.credential).to.match(/^[A-Za-z0-9+/]{27}=$/);
-      let types: { local?: string; remote?: string } = {};
+      let pair: Awaited<ReturnType<typeof selectedCandidates>> = {};
       await until(async () => {
-        types = await selectedCandidateTypes(pc);
-        return types.local !== undefined;
+        pair = await selectedCandidates(pc);
+        return pair.local !== undefined && pair.remote !== undefined;
       }, 'a selected candidate pair');
-      expect(types).to.deep.equal({ local: 'relay', remote: 'relay' });
+      expect(pair.local!.candidateType).to.equal('relay');
+      // The far end of the pair is one of the peer's own TURN allocations: relay to relay.
+      expect(await relayAddresses(peer.peerConnection!)).to.include(`${pair.remote!.address}:${pair.remote!.port}`);
+      // Chromium names it after the peer's signaled relay candidate. Firefox keeps the type it
+      // learned first: peer-reflexive, when the peer's check came through before its candidate.
+      expect(pair.remote!.candidateType).to.be.oneOf(isFirefox ? ['relay', 'prflx'] : ['relay']);
     }
   });
 

@@ -457,10 +457,18 @@ export class RtcCall extends LitElement {
     const bars = signalBars(this.#call.stats);
     const localVideoOff =
       !this.#call.screenStream && (!this.cameraEnabled || !this.#media.stream?.getVideoTracks().length);
+    // The videos say tabindex -1: Firefox makes a Tab stop of a video without controls, with nothing to do there.
     return html`
       <div class="call ${prejoin ? 'prejoin' : ''}" part="base">
         <div class="stage">
-          <video class="remote-view" part="remote-video" autoplay playsinline aria-label=${t['video.remote']}></video>
+          <video
+            class="remote-view"
+            part="remote-video"
+            autoplay
+            playsinline
+            tabindex="-1"
+            aria-label=${t['video.remote']}
+          ></video>
           ${
             remote && this.#call.peer
               ? html`<div class="badges">
@@ -476,6 +484,7 @@ export class RtcCall extends LitElement {
             autoplay
             playsinline
             muted
+            tabindex="-1"
             ?hidden=${localVideoOff}
             aria-label=${t['video.local']}
           ></video>

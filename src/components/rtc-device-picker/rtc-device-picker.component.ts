@@ -185,7 +185,15 @@ export class RtcDevicePicker extends LitElement {
       <div class="picker" part="base">
         ${
           kinds.includes('videoinput')
-            ? html`<video part="preview" autoplay muted playsinline aria-label=${t['devices.preview']}></video>`
+            ? // tabindex -1: Firefox makes a Tab stop of a video without controls, with nothing to do there.
+              html`<video
+                part="preview"
+                autoplay
+                muted
+                playsinline
+                tabindex="-1"
+                aria-label=${t['devices.preview']}
+              ></video>`
             : nothing
         }
         ${
