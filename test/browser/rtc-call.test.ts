@@ -168,38 +168,6 @@ describe('<rtc-call>: a call between two elements through the real server', () =
     // Each engine words it its own way; both name the missing username.
     expect(el.error?.message).to.include('username');
   });
-  it('a browser without RTCPeerConnection fails the join at once with unsupported-browser: no camera, no server', async () => {
-    // Nothing listens on port 1: only a join that never gets as far as the server can fail with
-    // unsupported-browser here (one that asked the server would fail signaling-unreachable).
-    const el = await fixture<RtcCall>(html`<rtc-call room=${uniqueRoom()} signaling="http://127.0.0.1:1"></rtc-call>`);
-    const original = window.RTCPeerConnection;
-    // What a browser without WebRTC looks like (WebKitGTK, Firefox's media.peerconnection.enabled).
-    Object.defineProperty(window, 'RTCPeerConnection', { value: undefined, configurable: true, writable: true });
-    const states: string[] = [];
-    el.addEventListener('rtc-state-change', () => states.push(el.state));
-    // Counted, then passed on to the browser's own: did the join ask for the camera?
-    const devices = navigator.mediaDevices;
-    const realGetUserMedia = devices.getUserMedia;
-    let cameraAsked = 0;
-    devices.getUserMedia = (constraints) => {
-      cameraAsked += 1;
-      return realGetUserMedia.call(devices, constraints);
-    };
-    try {
-      const failed = untilState(el, 'failed');
-      await el.join();
-      await failed;
-      expect(el.error?.code).to.equal('unsupported-browser');
-      expect(el.error?.message).to.include('RTCPeerConnection');
-      expect(cameraAsked, 'the camera was never asked for').to.equal(0);
-      expect(el.localStream, 'the camera stayed off').to.equal(null);
-      expect(states).not.to.include('waiting');
-    } finally {
-      Object.defineProperty(window, 'RTCPeerConnection', { value: original, configurable: true, writable: true });
-      delete (devices as Partial<MediaDevices>).getUserMedia;
-      await el.hangup();
-    }
-  });
   it('the control channel (id 1) is made again when it closes, and announces the media state again (issue 13 item 10e)', async () => {
     const made: Array<[RTCPeerConnection, RTCDataChannel]> = [];
     const original = RTCPeerConnection.prototype.createDataChannel;
