@@ -19,9 +19,10 @@ for command in "${!needed[@]}"; do
   # nginx lives in /usr/sbin, which a non-login PATH may lack.
   command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || missing+=("${needed[$command]}")
 done
-# `ensure-system-deps.sh screenshots`: Chinese screenshots need CJK fonts too.
-if [ "${1:-}" = screenshots ] && [ ! -d /usr/share/fonts/opentype/noto ]; then
-  missing+=(fonts-noto-cjk)
+# `ensure-system-deps.sh screenshots`: Chinese screenshots need CJK fonts, chat messages an emoji font.
+if [ "${1:-}" = screenshots ]; then
+  [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+  [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -31,14 +31,23 @@ try {
     for (const width of WIDTHS) {
       const height = width < 600 ? 780 : 800;
       const room = `shots-${lang}-${width}`;
-      const open = async (): Promise<Page> => {
+      const open = async (inRoom = room, refuseSound = false): Promise<Page> => {
         const context = await browser.newContext({
           locale: lang,
           viewport: { width, height },
           permissions: ['camera', 'microphone'],
         });
+        // Safari's rule, imposed here: no sound without a gesture (the Join click does not count).
+        if (refuseSound) {
+          await context.addInitScript(() => {
+            const play = HTMLMediaElement.prototype.play;
+            HTMLMediaElement.prototype.play = function (this: HTMLMediaElement) {
+              return this.muted ? play.call(this) : Promise.reject(new DOMException('no gesture', 'NotAllowedError'));
+            };
+          });
+        }
         const page = await context.newPage();
-        await page.goto(`${url}/?room=${room}`);
+        await page.goto(`${url}/?room=${inRoom}`);
         await page.waitForFunction(
           () => (document.querySelector('rtc-call') as unknown as { localStream: unknown }).localStream,
         );
@@ -46,7 +55,8 @@ try {
       };
       const me = await open();
       await me.waitForTimeout(500); // let the fake camera paint a few frames
-      await me.screenshot({ path: `${OUT}prejoin-${lang}-${width}.png` });
+      // The whole page: at 1280 × 800 the Join button is below the fold.
+      await me.screenshot({ path: `${OUT}prejoin-${lang}-${width}.png`, fullPage: true });
       const peer = await open();
       for (const page of [me, peer]) await page.locator('rtc-call button.join').click();
       await Promise.all([state(me, 'connected'), state(peer, 'connected')]);
@@ -78,6 +88,17 @@ try {
       await me.screenshot({ path: `${OUT}chat-${lang}-${width}.png` });
       await me.context().close();
       await peer.context().close();
+
+      // The browser refused to play the other person's sound: "Tap to hear" over the video.
+      const viewer = await open(`${room}-sound`, true);
+      const caller = await open(`${room}-sound`);
+      for (const page of [viewer, caller]) await page.locator('rtc-call button.join').click();
+      await Promise.all([state(viewer, 'connected'), state(caller, 'connected')]);
+      await viewer.locator('rtc-call [part="start-audio-button"]').waitFor();
+      await viewer.waitForTimeout(2500);
+      await viewer.screenshot({ path: `${OUT}tap-to-hear-${lang}-${width}.png` });
+      await viewer.context().close();
+      await caller.context().close();
       console.log(`screenshots: ${lang} ${width}px`);
     }
   }
