@@ -218,12 +218,12 @@ export class PeerSession extends EventTarget {
   /**
    * A re-offer as sent: saying this side's DTLS role instead of `actpass`. Firefox 153 answers an
    * `actpass` re-offer with `a=setup:active` even when it has been the DTLS server since its own
-   * first offer (Mozilla bug 1329028), and then stops decrypting what it receives; Chromium 156
-   * refuses the role change ("Failed to set SSL role for the transport"). So an ICE restart made by
-   * Chromium after answering Firefox's first offer left Firefox without the other person's audio
-   * and video. A re-offer keeps the DTLS association, so the roles cannot change anyway; an offer
-   * that names its role (RFC 4145 `setup`) gets an answer with the other one, in both browsers.
-   * One transport (BUNDLE): one role in every section.
+   * first offer (Mozilla bug 1329028); Chromium 156 refuses that role change ("Failed to set SSL
+   * role for the transport"), so a re-offer from Chromium after it answered Firefox's first offer
+   * (an ICE restart, a screen share added to an audio-only call) never completed: the call stayed
+   * in `have-local-offer`. A re-offer keeps the DTLS association, so the roles cannot change
+   * anyway; an offer that names its role (RFC 4145 `setup`) gets an answer with the other one, in
+   * both browsers. One transport (BUNDLE): one role in every section.
    */
   #offerPayload(offer: RTCSessionDescription): DescriptionPayload {
     const peer = this.#peerDtlsRole;
