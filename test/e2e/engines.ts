@@ -117,10 +117,11 @@ export function received(page: Page): Promise<{ frames: number; audioPackets: nu
  * `audio`, more audio packets arrive too).
  */
 export async function waitForRemoteVideo(page: Page, { audio = false } = {}): Promise<void> {
+  const who = await page.evaluate(() => (navigator.userAgent.includes('Firefox') ? 'firefox' : 'chromium'));
   const deadline = Date.now() + 20_000;
   let first = await received(page);
   while (first.frames === 0 || first.videoWidth === 0) {
-    if (Date.now() > deadline) throw new Error('remote video never started');
+    if (Date.now() > deadline) throw new Error(`${who}: remote video never started`);
     await new Promise((resolve) => setTimeout(resolve, 100));
     first = await received(page);
   }
@@ -129,7 +130,7 @@ export async function waitForRemoteVideo(page: Page, { audio = false } = {}): Pr
     if (now.frames > first.frames + 5 && (!audio || now.audioPackets > first.audioPackets + 5)) return;
     if (Date.now() > deadline) {
       throw new Error(
-        `remote media stopped: frames ${first.frames} → ${now.frames}, audio ${first.audioPackets} → ${now.audioPackets}`,
+        `${who}: remote media stopped: frames ${first.frames} → ${now.frames}, audio ${first.audioPackets} → ${now.audioPackets}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
