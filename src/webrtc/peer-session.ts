@@ -52,6 +52,8 @@ export class PeerSession extends EventTarget {
   #newTracks: MediaStreamTrack[] = [];
   // Signals are applied one at a time, in the order they arrived.
   #inbox: Promise<void> = Promise.resolve();
+  // The peer's DTLS role ('active' or 'passive'), from the first answer (see #offerPayload).
+  #peerDtlsRole: string | undefined;
 
   constructor(options: PeerSessionOptions) {
     super();
@@ -117,7 +119,7 @@ export class PeerSession extends EventTarget {
   resendOffer(): void {
     const offer = this.pc.localDescription;
     if (!this.#closed && this.pc.signalingState === 'have-local-offer' && offer) {
-      this.#send({ description: descriptionPayload(offer) });
+      this.#send({ description: this.#offerPayload(offer) });
     }
   }
 
@@ -173,7 +175,7 @@ export class PeerSession extends EventTarget {
     try {
       this.#makingOffer = true;
       await this.pc.setLocalDescription();
-      this.#send({ description: descriptionPayload(this.pc.localDescription!) });
+      this.#send({ description: this.#offerPayload(this.pc.localDescription!) });
     } catch (error) {
       this.#fail(error);
     } finally {
@@ -190,11 +192,14 @@ export class PeerSession extends EventTarget {
       if (this.#ignoreOffer) return;
       try {
         await this.pc.setRemoteDescription(description);
+        // The first answer fixes the DTLS roles for this connection's life.
+        if (description.type === 'answer') this.#peerDtlsRole ??= SETUP.exec(description.sdp)?.[1];
         this.#releaseOffers();
         if (description.type === 'offer') {
           const answering = this.pc.setLocalDescription();
           this.#announceTracks(); // the page renders while the browser makes the answer
           await answering;
+          this.#peerDtlsRole ??= SETUP.exec(this.pc.localDescription!.sdp)?.[1] === 'active' ? 'passive' : 'active';
           this.#send({ description: descriptionPayload(this.pc.localDescription!) });
         }
       } finally {
@@ -208,6 +213,24 @@ export class PeerSession extends EventTarget {
         if (!this.#ignoreOffer) throw error;
       }
     }
+  }
+
+  /**
+   * A re-offer as sent: saying this side's DTLS role instead of `actpass`. Firefox 153 answers an
+   * `actpass` re-offer with `a=setup:active` even when it has been the DTLS server since its own
+   * first offer (Mozilla bug 1329028); Chromium 156 refuses that role change ("Failed to set SSL
+   * role for the transport"), so a re-offer from Chromium after it answered Firefox's first offer
+   * (an ICE restart, a screen share added to an audio-only call) never completed: the call stayed
+   * in `have-local-offer`. A re-offer keeps the DTLS association, so the roles cannot change
+   * anyway; an offer that names its role (RFC 4145 `setup`) gets an answer with the other one, in
+   * both browsers. One transport (BUNDLE): one role in every section.
+   */
+  #offerPayload(offer: RTCSessionDescription): DescriptionPayload {
+    const peer = this.#peerDtlsRole;
+    const sdp = peer
+      ? offer.sdp.replace(/a=setup:actpass/g, peer === 'active' ? 'a=setup:passive' : 'a=setup:active')
+      : offer.sdp;
+    return { type: 'offer', sdp };
   }
 
   /** Adds the tracks the last description brought to the remote stream; fires `remote-track` once. */
@@ -226,6 +249,9 @@ export class PeerSession extends EventTarget {
     this.dispatchEvent(new Event('negotiation-error'));
   }
 }
+
+/** The DTLS role in an answer (RFC 5763 `a=setup`). */
+const SETUP = /a=setup:(active|passive)/;
 
 function descriptionPayload(description: RTCSessionDescription): DescriptionPayload {
   return { type: description.type, sdp: description.sdp };
