@@ -17,7 +17,7 @@ import { PeerSession } from '../webrtc/peer-session.js';
 import { sampleStats, type CallStats, type StatsSample } from '../webrtc/stats.js';
 import { mediaConstraints } from './devices-controller.js';
 import { claimSession, keepSession, releaseSession } from './session-store.js';
-import { MediaError, type UserMediaController } from './user-media-controller.js';
+import { MediaError, toMediaError, type UserMediaController } from './user-media-controller.js';
 
 /** The states of a call (DESIGN.md §4). */
 export type CallState =
@@ -247,7 +247,7 @@ export class CallController implements ReactiveController {
     } catch (error) {
       const name = error instanceof Error ? error.name : '';
       if (name === 'NotAllowedError') return; // the user picked nothing: not an error
-      throw error;
+      throw toMediaError(error); // e.g. nothing to share (headless Firefox: NotFoundError)
     }
     const [track] = screen.getVideoTracks();
     if (!track || this.screenStream || !this.#signaling) {

@@ -1,5 +1,5 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
-import { sendMouse } from '@web/test-runner-commands';
+import { sendKeys, sendMouse } from '@web/test-runner-commands';
 import '../../src/rtc-call.js';
 import '../../src/rtc-device-picker.js';
 import type { RtcCall } from '../../src/components/rtc-call/rtc-call.component.js';
@@ -10,6 +10,7 @@ import {
   cleanup,
   connectedPair,
   expectRemoteVideoFlowing,
+  isFirefox,
   uniqueRoom,
   until,
   untilState,
@@ -203,7 +204,7 @@ describe('<rtc-call> when the browser refuses to play sound without a gesture (a
   });
 });
 
-describe('<rtc-call> in browsers without screen sharing (mobile Chrome, Safari and Firefox on phones)', () => {
+describe('<rtc-call> where the screen cannot be shared (phones; headless Firefox)', () => {
   afterEach(() => {
     for (const restore of restores.splice(0).reverse()) restore();
     cleanup();
@@ -222,6 +223,29 @@ describe('<rtc-call> in browsers without screen sharing (mobile Chrome, Safari a
     a.requestUpdate();
     await a.updateComplete;
     expect(button(a, 'Share screen').disabled).to.equal(false);
+  });
+
+  it('a share the browser cannot start (headless Firefox has no screen) is told on screen and as an rtc-error, and the call goes on', async () => {
+    // Firefox's own refusal; Chromium here always has a screen, so it is given the same one.
+    if (!isFirefox) {
+      replace(navigator.mediaDevices, 'getDisplayMedia', () =>
+        Promise.reject(new DOMException('The object can not be found here.', 'NotFoundError')),
+      );
+    }
+    const [a] = await connectedPair();
+    const errors: string[] = [];
+    a.addEventListener('rtc-error', (event) => errors.push(`${event.code}: ${event.message}`));
+    const share = button(a, 'Share screen');
+    share.focus();
+    await sendKeys({ press: ' ' }); // getDisplayMedia needs a user gesture
+    await until(() => errors.length > 0, 'the rtc-error of the failed share');
+    expect(errors).to.deep.equal(['device-not-found: The object can not be found here.']);
+    expect(a.shadowRoot!.querySelector('.sr-only[role="status"]')!.textContent).to.include(
+      'Could not share the screen',
+    );
+    expect(share.getAttribute('aria-pressed')).to.equal('false');
+    expect(a.state).to.equal('connected');
+    await expectRemoteVideoFlowing(a);
   });
 });
 

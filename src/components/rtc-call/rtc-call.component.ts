@@ -2,8 +2,8 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { CallController, type CallError, type CallState } from '../../controllers/call-controller.js';
 import { DevicesController, type DeviceKind } from '../../controllers/devices-controller.js';
 import { hasResumableSession } from '../../controllers/session-store.js';
-import { UserMediaController } from '../../controllers/user-media-controller.js';
-import type { MediaState } from '../../events/events.js';
+import { UserMediaController, type MediaError } from '../../controllers/user-media-controller.js';
+import { RtcErrorEvent, type MediaState } from '../../events/events.js';
 import type { ChatMessage } from '../../webrtc/chat-channel.js';
 import { stringsFor, type Strings } from '../../i18n/index.js';
 import { signalBars } from '../../webrtc/stats.js';
@@ -302,8 +302,11 @@ export class RtcCall extends LitElement {
     try {
       if (this.#call.screenStream) await this.stopScreenShare();
       else await this.startScreenShare();
-    } catch {
+    } catch (error) {
+      // Told on screen and, like every error, as an rtc-error with its code.
       this.notice = t['notice.screen-failed'];
+      const { code = 'negotiation', message } = error as MediaError;
+      this.dispatchEvent(new RtcErrorEvent(code, message));
     }
   }
 
