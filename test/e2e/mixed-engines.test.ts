@@ -122,6 +122,48 @@ for (const order of ORDERS) {
       await assertNoErrors(chromium, firefox);
     });
 
+    test('the longest chat message, of characters JSON escapes to 6 bytes each, crosses each way intact (under both engines’ max-message-size)', async (t) => {
+      const { chromium, firefox } = await call(t);
+      for (const [from, to] of [
+        [chromium, firefox],
+        [firefox, chromium],
+      ] as const) {
+        // 4,000 UTF-16 code units (the limit): control characters and lone surrogates, about 24 KB
+        // of JSON, the largest chat frame there is (DESIGN.md §7).
+        const sent = await from.page.evaluate(async (engine: string) => {
+          const el = document.querySelector('rtc-call') as unknown as {
+            peerConnection: RTCPeerConnection;
+            sendMessage(t: string): Promise<{ status: string }>;
+          };
+          const text = engine[0] + '\u0001'.repeat(1999) + '\ud800'.repeat(2000);
+          const message = await el.sendMessage(text);
+          return {
+            length: text.length,
+            json: JSON.stringify(text).length,
+            status: message.status,
+            max: el.peerConnection.sctp?.maxMessageSize ?? 0,
+          };
+        }, from.engine);
+        assert.equal(sent.length, 4000);
+        assert.ok(sent.json > 23_000, `a frame of ${sent.json} bytes`);
+        assert.ok(sent.max > sent.json + 1000, `${from.engine}'s max-message-size ${sent.max} fits it`);
+        await until(
+          to.page,
+          `${to.engine} gets ${from.engine}'s longest message intact`,
+          (engine: string) => {
+            const el = document.querySelector('rtc-call') as unknown as {
+              messages: Array<{ from: string; text: string }>;
+            };
+            const want = engine[0] + '\u0001'.repeat(1999) + '\ud800'.repeat(2000);
+            return el.messages.filter((m) => m.from === 'remote' && m.text === want).length === 1;
+          },
+          from.engine,
+        );
+        assert.notEqual(sent.status, 'failed');
+      }
+      await assertNoErrors(chromium, firefox);
+    });
+
     test('chat: 40 messages each way arrive exactly once, in order, through an ICE restart and a data channel reopen', async (t) => {
       const { offerer, answerer } = await call(t);
       const COUNT = 40;
