@@ -242,9 +242,11 @@ for (const order of ORDERS) {
       // media: an engine interop bug, seen as well with two plain RTCPeerConnections and unmunged
       // offers (there Firefox got no data-channel message either). Chromium 156 checks its new
       // candidates against Firefox's previous generation too; Firefox's old ICE session answers
-      // those checks but ignores their nomination, so Chromium nominates new port → Firefox's old
-      // port and never checks Firefox's new one, whose session stays `checking` while both
-      // `connectionState`s say `connected`. A second restart from either side made it worse.
+      // those checks but ignores their nomination, so Chromium, when ICE-controlling (it takes the
+      // role for its restart; Firefox's new session may win it back), nominates new port →
+      // Firefox's old port and never checks Firefox's new one, whose session stays `checking`
+      // while both `connectionState`s say `connected`. A second restart from either side made it
+      // worse.
       // After Firefox restarts, one side lost its media in 1 run of 7 of this test (not seen with
       // plain connections; cause not found yet).
       const todo = `after ${NAME[restarter]} restarts ICE on a live path, one side may stop receiving media`;
