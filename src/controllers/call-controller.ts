@@ -159,8 +159,9 @@ export class CallController implements ReactiveController {
     try {
       // Checked before the camera and the server: a browser that cannot make the call (WebKitGTK
       // has getUserMedia but no RTCPeerConnection) must not light the camera or take a seat.
-      // restartIce() stands for the generation of the API the call uses (it came with
-      // setLocalDescription() without arguments and rollback: Chrome 80, Firefox 75, Safari 14.1).
+      // restartIce() (Chrome 77, Firefox 70, Safari 14.1) stands for the API generation the call
+      // uses; setLocalDescription() without arguments came in Chrome 80, Firefox 75, Safari 14.1,
+      // so only Chrome 77-79 and Firefox 70-74 (2019) pass this and fail later, at the first offer.
       const missing = [
         typeof RTCPeerConnection != 'function'
           ? 'RTCPeerConnection'
