@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 
 /**
- * 31 KB of gzip: lit + socket.io-client alone are 13.9 kB (bundled like the drop-in), PeerJS without
+ * 31 KB of gzip: lit + socket.io-client alone are 13.2 kB (bundled like the drop-in), PeerJS without
  * any UI 22.7 kB. It was 30 KB until issue 14 ("Tap to hear", the browser check), which found 141
  * bytes left; issue 15 replaces this single budget with a critical path and a whole-session one.
  */
