@@ -7,6 +7,7 @@ import {
   RtcPeerLeaveEvent,
   RtcStateChangeEvent,
   RtcStatsEvent,
+  type CallState,
   type MediaState,
 } from '../events/events.js';
 import { decodeMediaState, encodeMediaState } from '../protocol/control.js';
@@ -19,9 +20,8 @@ import { mediaConstraints } from './devices-controller.js';
 import { claimSession, keepSession, releaseSession } from './session-store.js';
 import { MediaError, toMediaError, type UserMediaController } from './user-media-controller.js';
 
-/** The states of a call (DESIGN.md §4). */
-export type CallState =
-  'idle' | 'joining' | 'waiting' | 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'failed';
+/** The states of a call (DESIGN.md §4; defined with the events that carry them). */
+export type { CallState };
 
 /** Codes of a fatal call error (DESIGN.md §4). */
 export type CallErrorCode =

@@ -1,10 +1,10 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { RtcDeviceChangeEvent, RtcErrorEvent } from '../events/events.js';
+import { RtcDeviceChangeEvent, RtcErrorEvent, type DeviceKind } from '../events/events.js';
 import { switchTrack, type InputKind } from '../webrtc/switch-track.js';
 import { toMediaError } from './user-media-controller.js';
 
-/** A kind of device people can choose (`MediaDeviceInfo.kind`). */
-export type DeviceKind = 'audioinput' | 'videoinput' | 'audiooutput';
+/** A kind of device people can choose (defined with the events that carry it). */
+export type { DeviceKind };
 
 /** Every kind, in the order the picker shows them. */
 export const DEVICE_KINDS: readonly DeviceKind[] = ['audioinput', 'videoinput', 'audiooutput'];

@@ -1,7 +1,17 @@
-import type { CallState } from '../controllers/call-controller.js';
+// The public vocabulary of the elements' events. It imports only what lies below it (the wire
+// format, the chat and stats types), never a controller: the controllers import it.
+import type { MediaState } from '../protocol/control.js';
 import type { ChatMessage } from '../webrtc/chat-channel.js';
 import type { CallStats } from '../webrtc/stats.js';
-import type { DeviceKind } from '../controllers/devices-controller.js';
+
+export type { MediaState };
+
+/** The states of a call (DESIGN.md §4). */
+export type CallState =
+  'idle' | 'joining' | 'waiting' | 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'failed';
+
+/** The kinds of device a person can choose (`MediaDeviceInfo.kind`). */
+export type DeviceKind = 'audioinput' | 'videoinput' | 'audiooutput';
 
 const init = { bubbles: true, composed: true } as const;
 
@@ -45,13 +55,6 @@ export class RtcErrorEvent extends Event {
     this.code = code;
     this.message = message;
   }
-}
-
-/** What each side sends: `audio`/`video` false when muted or off, `screen` while sharing. */
-export interface MediaState {
-  audio: boolean;
-  video: boolean;
-  screen: boolean;
 }
 
 /** Fired when this side's or the peer's microphone, camera or screen share changes. */

@@ -1,4 +1,9 @@
-import type { MediaState } from '../events/events.js';
+/** What each side sends: `audio`/`video` false when muted or off, `screen` while sharing. */
+export interface MediaState {
+  audio: boolean;
+  video: boolean;
+  screen: boolean;
+}
 
 /** Largest control frame accepted from the peer. */
 const MAX_CONTROL_BYTES = 256;
