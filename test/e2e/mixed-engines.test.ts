@@ -167,8 +167,8 @@ for (const order of ORDERS) {
     // The ICE restart on the way: by Firefox, and only where Firefox offered first. That is the one
     // combination in which the two engines restart ICE on a live path reliably; in every other one
     // the engines' interop bug (DESIGN.md §5, the todos below) can leave one side receiving nothing
-    // at all, chat included (seen once in a fresh-clone npm test: Chromium had 31 of Firefox's 40
-    // messages after Firefox restarted in the Chromium-first order).
+    // at all, chat included (seen once in a fresh-clone npm test: Chromium never got all 40 of
+    // Firefox's messages after Firefox restarted in the Chromium-first order).
     const chatRestarter = order.offerer === 'firefox' ? 'firefox' : null;
     test(`chat: 40 messages each way arrive exactly once, in order, through ${chatRestarter ? 'an ICE restart by Firefox and ' : ''}a data channel reopen`, async (t) => {
       const { offerer, answerer } = await call(t);
