@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'puppeteer-core';
 import { startApp } from '../server/helpers.js';
-import { blogPost, startBlog } from './embed-support.js';
+import { blogPost, startBlog, strictPolicy } from './embed-support.js';
 import {
   assertNoErrors,
   click,
@@ -43,17 +43,7 @@ after(() => Promise.all([browsers.chromium?.close(), browsers.firefox?.close()])
 
 test('Firefox reads the blog post under the strict CSP of embedding.md and calls Chromium through its Join button: video and chat both ways, no CSP violation in either engine', async (t) => {
   const { url: server } = await startApp(t);
-  const ws = server.replace(/^http/, 'ws');
-  const policy = [
-    "default-src 'none'",
-    `script-src ${server}`,
-    `connect-src ${server} ${ws}`,
-    "style-src 'self'",
-    "img-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  const policy = strictPolicy(server);
   const blog = await startBlog(t, {
     '/': { body: await blogPost(server), type: HTML, headers: { 'content-security-policy': policy } },
   });

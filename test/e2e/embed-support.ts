@@ -12,6 +12,24 @@ const DEMO = new URL('../../demo/', import.meta.url);
 /** The script tag of demo/embed.html, as a blog post holds it. */
 export const MODULE_TAG = `<script type="module" src="${EMBED_SERVER_PLACEHOLDER}/rtc-call.js"></script>`;
 
+/**
+ * The blog's Content-Security-Policy: the two lines docs/embedding.md tells site owners to add
+ * (`server` in script-src and connect-src), on a policy that allows nothing else.
+ */
+export function strictPolicy(server: string): string {
+  const ws = server.replace(/^http/, 'ws');
+  return [
+    "default-src 'none'",
+    `script-src ${server}`,
+    `connect-src ${server} ${ws}`,
+    "style-src 'self'",
+    "img-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 /** One response of the blog server. */
 export interface BlogFile {
   body: string | Buffer;

@@ -17,6 +17,7 @@ import {
   joinThroughUi,
   recordViolations,
   startBlog,
+  strictPolicy,
 } from './embed-support.js';
 import { person, waitForState } from './support.js';
 
@@ -144,18 +145,7 @@ test('inside a cross-origin iframe with allow="camera; microphone; display-captu
 
 test('under a strict Content-Security-Policy: no unsafe-inline, no unsafe-eval, the call server named only in script-src and connect-src', async (t) => {
   const { url: server } = await startApp(t);
-  const ws = server.replace(/^http/, 'ws');
-  // The lines docs/embedding.md tells site owners to add, on a policy that allows nothing else.
-  const policy = [
-    "default-src 'none'",
-    `script-src ${server}`,
-    `connect-src ${server} ${ws}`,
-    "style-src 'self'",
-    "img-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  const policy = strictPolicy(server);
   const blog = await startBlog(t, {
     '/': { body: await blogPost(server), type: HTML, headers: { 'content-security-policy': policy } },
   });
