@@ -1,12 +1,12 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { CallController, type CallError, type CallState } from '../../controllers/call-controller.js';
 import { DevicesController, type DeviceKind } from '../../controllers/devices-controller.js';
-import { hasResumableSession } from '../../controllers/session-store.js';
+import { hasResumableSession } from '../../call/session-store.js';
 import { UserMediaController, type MediaError } from '../../controllers/user-media-controller.js';
 import { RtcErrorEvent, type MediaState } from '../../events/events.js';
 import type { ChatMessage } from '../../webrtc/chat-channel.js';
 import { stringsFor, type Strings } from '../../i18n/index.js';
-import { signalBars } from '../../webrtc/stats.js';
+import { signalBars } from '../../webrtc/signal-bars.js';
 import { styles } from './rtc-call.styles.js';
 
 /**
