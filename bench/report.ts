@@ -489,8 +489,8 @@ ${serverSection(report)}
   the first frames are on their way would slow the timed calls. "Connected" is the second person's
   \`connected\` (the widget's state, the peer connection's \`connectionState\` for the others; for
   PeerJS the media connection's). The message is sent at that moment and counts once the first
-  person has it: the widget's chat acknowledges it itself (after a hello exchange on the channel and
-  a 20 ms coalescing delay, \`ackDelayMs\`); on the others the first person answers \`ack\`.
+  person has it: the widget's chat acknowledges it itself (at once; acknowledgements due within the
+  next 20 ms, \`ackDelayMs\`, are coalesced); on the others the first person answers \`ack\`.
   Round trips run after the setup of the timed calls, one after another on the open channel.
 - **Percentiles** interpolate linearly between the closest ranks; ratios divide rtc-call's
   percentile by the other variant's (below 1 means rtc-call is faster).
