@@ -73,8 +73,9 @@ const REJOIN_RETRY_MS = 2000;
 /**
  * One call, framework-free: local media, signaling, the peer connection, and the state machine
  * that ties them together, including recovery (socket rejoin, ICE restart), the chat and the
- * stats. `change` fires on the session whenever something it shows changed; the public `rtc-…`
- * events go to its target. {@link close} releases everything.
+ * stats. `change` fires on the session whenever something it shows changed, `chat-change` when
+ * the conversation did (a message, a status); the public `rtc-…` events go to its target.
+ * {@link close} releases everything.
  */
 export class CallSession extends EventTarget {
   state: CallState = 'idle';
@@ -398,7 +399,8 @@ export class CallSession extends EventTarget {
         chat.addEventListener('message', (event) => {
           this.#target.dispatchEvent(new RtcMessageEvent((event as unknown as { message: ChatMessage }).message));
         });
-        chat.addEventListener('change', () => this.#changed());
+        // Apart from `change`: a host that does not show the conversation need not redraw for it.
+        chat.addEventListener('change', () => this.dispatchEvent(new Event('chat-change')));
         this.chat = chat;
         this.#chatLoading = null;
         if (this.peer) chat.attach(this.#heldChannel ?? this.peer.channel, this.#peerId!);

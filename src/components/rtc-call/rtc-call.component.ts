@@ -222,6 +222,11 @@ export class RtcCall extends LitElement {
       // A function, not a string: `$&` and the like in peer text would expand in a replacement string.
       this.notice = t['chat.new'].replace('{text}', () => event.message.text.slice(0, 200));
     });
+    // The conversation is drawn only while the chat is open (a closed one costs no redraw per
+    // message or acknowledgement; the unread count follows rtc-message above).
+    this.#call.addEventListener('chat-change', () => {
+      if (this.chatOpen) this.requestUpdate();
+    });
   }
 
   override disconnectedCallback(): void {
