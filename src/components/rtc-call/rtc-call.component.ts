@@ -13,6 +13,7 @@ import type { chatPanel as ChatPanel } from './chat-panel.js';
 import { styles } from './rtc-call.styles.js';
 
 // The chat panel is a chunk of its own: loaded when the chat first opens, prefetched once connected.
+// A failed fetch is tried again by the next update of an open chat.
 let chatPanel: typeof ChatPanel | undefined;
 let chatLoading: Promise<unknown> | undefined;
 
@@ -20,7 +21,7 @@ function loadChatPanel(): Promise<unknown> {
   chatLoading ??= import('./chat-panel.js').then(
     (module) => (chatPanel = module.chatPanel),
     (error: unknown) => {
-      chatLoading = undefined; // tried again on the next render
+      chatLoading = undefined;
       throw error;
     },
   );
@@ -253,9 +254,15 @@ export class RtcCall extends LitElement {
     });
   }
 
-  /** A Chinese page renders in Chinese from its first frame: its strings (a chunk) load first. */
+  /**
+   * An update that needs a chunk waits for it, so no frame shows less than it should: a Chinese
+   * page renders in Chinese from its first frame, an opened chat with its panel, opened settings
+   * with the picker defined. (Chat and picker are prefetched once connected, so the wait is rare.)
+   */
   protected override async scheduleUpdate(): Promise<void> {
     if (!loadedStrings(this.#lang())) await loadStrings(this.#lang());
+    if (this.chatOpen && !chatPanel) await loadChatPanel().catch(() => undefined);
+    if (this.settingsOpen) await loadDevicePicker().catch(() => undefined);
     super.scheduleUpdate();
   }
 
@@ -371,13 +378,8 @@ export class RtcCall extends LitElement {
   }
 
   #chat(t: Strings) {
-    if (!chatPanel) {
-      loadChatPanel().then(
-        () => this.requestUpdate(),
-        () => undefined,
-      );
-      return nothing;
-    }
+    // Loaded before this update (scheduleUpdate); missing only when it could not be fetched.
+    if (!chatPanel) return nothing;
     return chatPanel(t, {
       root: this.renderRoot as ShadowRoot,
       messages: this.#call.messages,
@@ -388,16 +390,7 @@ export class RtcCall extends LitElement {
   }
 
   #settingsToggle(t: Strings) {
-    return this.#toggle(
-      t['action.settings'],
-      this.settingsOpen,
-      () => {
-        this.settingsOpen = !this.settingsOpen;
-        // The picker is a chunk of its own: it renders as soon as it is defined.
-        if (this.settingsOpen) loadDevicePicker().catch(() => undefined);
-      },
-      false,
-    );
+    return this.#toggle(t['action.settings'], this.settingsOpen, () => (this.settingsOpen = !this.settingsOpen), false);
   }
 
   #statusText(t: Strings): string {
