@@ -161,8 +161,10 @@ const ENTRY = resolve('lib/bundle.js');
  */
 function coreChunk() {
   let core;
+  let graph; // the build the set was computed for (a config may be built more than once)
   return (id, { getModuleInfo }) => {
-    if (!core) {
+    if (graph !== getModuleInfo) {
+      graph = getModuleInfo;
       core = new Set();
       const visit = (moduleId) => {
         if (core.has(moduleId)) return;
