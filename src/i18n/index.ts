@@ -1,4 +1,5 @@
 import { en, type Strings } from './en.js';
+import { isChinese } from './load-strings.js';
 import { zhCN } from './zh-CN.js';
 
 export type { Strings } from './en.js';
@@ -8,6 +9,6 @@ export const LANGUAGES = { en, 'zh-CN': zhCN } as const;
 
 /** Picks the built-in strings for a BCP 47 tag (`zh`, `zh-CN`, `zh-Hans…` → Chinese, else English), with overrides. */
 export function stringsFor(lang: string | null | undefined, overrides?: Partial<Strings> | null): Strings {
-  const base = /^zh(-|$)/i.test(lang ?? '') ? zhCN : en;
+  const base = isChinese(lang) ? zhCN : en;
   return overrides ? { ...base, ...overrides } : base;
 }

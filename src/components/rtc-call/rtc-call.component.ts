@@ -5,9 +5,28 @@ import { hasResumableSession } from '../../call/session-store.js';
 import { UserMediaController, type MediaError } from '../../controllers/user-media-controller.js';
 import { RtcErrorEvent, type MediaState } from '../../events/events.js';
 import type { ChatMessage } from '../../webrtc/chat-channel.js';
-import { stringsFor, type Strings } from '../../i18n/index.js';
+import { en, type Strings } from '../../i18n/en.js';
+import { loadStrings, loadedStrings } from '../../i18n/load-strings.js';
+import { loadDevicePicker } from '../../lazy-device-picker.js';
 import { signalBars } from '../../webrtc/signal-bars.js';
+import type { chatPanel as ChatPanel } from './chat-panel.js';
 import { styles } from './rtc-call.styles.js';
+
+// The chat panel is a chunk of its own: loaded when the chat first opens, prefetched once connected.
+// A failed fetch is tried again by the next update of an open chat.
+let chatPanel: typeof ChatPanel | undefined;
+let chatLoading: Promise<unknown> | undefined;
+
+function loadChatPanel(): Promise<unknown> {
+  chatLoading ??= import('./chat-panel.js').then(
+    (module) => (chatPanel = module.chatPanel),
+    (error: unknown) => {
+      chatLoading = undefined;
+      throw error;
+    },
+  );
+  return chatLoading;
+}
 
 /**
  * A 1:1 video call in one element.
@@ -216,6 +235,17 @@ export class RtcCall extends LitElement {
 
   constructor() {
     super();
+    // Once connected, the features a call may open are fetched while the page is idle, so opening
+    // them never waits on the network (and the fetch does not compete with the join itself).
+    this.addEventListener('rtc-state-change', (event) => {
+      if (event.state !== 'connected') return;
+      const prefetch = (): void => {
+        if (!this.noChat) loadChatPanel().catch(() => undefined);
+        loadDevicePicker().catch(() => undefined);
+      };
+      if (typeof requestIdleCallback === 'function') requestIdleCallback(prefetch, { timeout: 2000 });
+      else setTimeout(prefetch, 200);
+    });
     this.addEventListener('rtc-message', (event) => {
       const t = this.#strings();
       if (!this.chatOpen || document.hidden) this.#unread += 1;
@@ -227,6 +257,18 @@ export class RtcCall extends LitElement {
     this.#call.addEventListener('chat-change', () => {
       if (this.chatOpen) this.requestUpdate();
     });
+  }
+
+  /**
+   * An update that needs a chunk waits for it, so no frame shows less than it should: a Chinese
+   * page renders in Chinese from its first frame, an opened chat with its panel, opened settings
+   * with the picker defined. (Chat and picker are prefetched once connected, so the wait is rare.)
+   */
+  protected override async scheduleUpdate(): Promise<void> {
+    if (!loadedStrings(this.#lang())) await loadStrings(this.#lang());
+    if (this.chatOpen && !chatPanel) await loadChatPanel().catch(() => undefined);
+    if (this.settingsOpen) await loadDevicePicker().catch(() => undefined);
+    super.scheduleUpdate();
   }
 
   override disconnectedCallback(): void {
@@ -291,7 +333,8 @@ export class RtcCall extends LitElement {
   }
 
   #strings(): Strings {
-    return stringsFor(this.#lang(), this.strings);
+    const base = loadedStrings(this.#lang()) ?? en;
+    return this.strings ? { ...base, ...this.strings } : base;
   }
 
   async #copyDiagnostics(t: Strings): Promise<void> {
@@ -331,12 +374,6 @@ export class RtcCall extends LitElement {
     this.#stickToBottom = true;
   }
 
-  #onChatKey(t: Strings, event: KeyboardEvent): void {
-    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
-    event.preventDefault();
-    void this.#send(t, event.target as HTMLTextAreaElement);
-  }
-
   #toggleChat(): void {
     this.chatOpen = !this.chatOpen;
     if (this.chatOpen) {
@@ -346,47 +383,15 @@ export class RtcCall extends LitElement {
   }
 
   #chat(t: Strings) {
-    const messages = this.#call.messages;
-    return html`<section class="chat" part="chat" aria-label=${t['chat.label']}>
-      <ol
-        class="messages"
-        tabindex="0"
-        aria-label=${t['chat.label']}
-        @scroll=${(event: Event) => {
-          const list = event.target as HTMLElement;
-          this.#stickToBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 24;
-        }}
-      >
-        ${messages.length === 0 ? html`<li class="empty">${t['chat.empty']}</li>` : nothing}
-        ${messages.map(
-          (message) =>
-            html`<li class="message--${message.from}">
-              <span class="who">${message.from === 'local' ? t['chat.you'] : t['chat.them']}</span>
-              <p dir="auto">${message.text}</p>
-              ${message.from === 'local' ? html`<span class="meta">${t[`chat.${message.status}`]}</span>` : nothing}
-            </li>`,
-        )}
-      </ol>
-      <form
-        @submit=${(event: Event) => {
-          event.preventDefault();
-          void this.#send(t, (event.target as HTMLFormElement).querySelector('textarea')!);
-        }}
-      >
-        <textarea
-          rows="2"
-          dir="auto"
-          aria-label=${t['chat.input']}
-          placeholder=${t['chat.input']}
-          aria-describedby="chat-error"
-          @keydown=${(event: KeyboardEvent) => this.#onChatKey(t, event)}
-        ></textarea>
-        <button type="submit">${t['chat.send']}</button>
-      </form>
-      <div id="chat-error" class="error" role="alert">
-        ${this.chatError || (this.#call.chat?.unsaved ? t['chat.unsaved'] : '')}
-      </div>
-    </section>`;
+    // Loaded before this update (scheduleUpdate); missing only when it could not be fetched.
+    if (!chatPanel) return nothing;
+    return chatPanel(t, {
+      root: this.renderRoot as ShadowRoot,
+      messages: this.#call.messages,
+      error: this.chatError || (this.#call.chat?.unsaved ? t['chat.unsaved'] : ''),
+      send: (input) => void this.#send(t, input),
+      scrolled: (atBottom) => (this.#stickToBottom = atBottom),
+    });
   }
 
   #settingsToggle(t: Strings) {
