@@ -80,6 +80,20 @@ export const CUT_SOCKET_IO = {
       '\n    _getWritablePackets() {\n        return this.writeBuffer;\n    }\n',
     ],
   ],
+  // Text frames only (as the replacements above): the encoder never splits a packet into
+  // attachments (encodeAsBinary) and the decoder takes strings, so the binary reconstruction
+  // goes (add, destroy, and with them BinaryReconstructor): about 240 bytes together.
+  'socket.io-parser/build/esm/index.js': [
+    [
+      /\n {4}\/\*\*\n {5}\* Encode packet as 'buffer sequence'[\s\S]*?\n {4}encodeAsBinary\(obj\) \{\n[\s\S]*?\n {4}\}\n/,
+      '\n',
+    ],
+    [
+      /\n {4}add\(obj\) \{\n[\s\S]*?\n {4}\}\n(?= {4}\/\*\*\n {5}\* Decode a packet String)/,
+      '\n    add(obj) {\n        if (typeof obj !== "string") throw new Error("Unknown type: " + obj);\n        super.emitReserved("decoded", this.decodeString(obj));\n    }\n',
+    ],
+    [/\n {4}destroy\(\) \{\n[\s\S]*?\n {4}\}\n/, '\n    destroy() {}\n'],
+  ],
   'socket.io-client/build/esm/socket.js': [
     [/\n {4}_addToQueue\(args\) \{\n[\s\S]*?\n {4}\}\n/, '\n    _addToQueue() {}\n'],
     [/\n {4}_drainQueue\(force = false\) \{\n[\s\S]*?\n {4}\}\n/, '\n    _drainQueue() {}\n'],

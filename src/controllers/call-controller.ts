@@ -1,7 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { CallSession, type CallSettings } from '../call/call-session.js';
 import { SignalingClient } from '../signaling/signaling-client.js';
-import { mediaConstraints } from './devices-controller.js';
+import { mediaConstraints } from '../call/remembered-devices.js';
 import type { UserMediaController } from './user-media-controller.js';
 
 export type { CallError, CallErrorCode } from '../call/call-errors.js';

@@ -1,7 +1,8 @@
 // The chat panel of `<rtc-call>`: a chunk of its own, loaded when the chat first opens (and
 // prefetched once the call is connected), since many calls never open it.
 import { adoptStyles, html, nothing, supportsAdoptingStyleSheets } from 'lit';
-import type { Strings } from '../../i18n/en.js';
+import { enChat } from '../../i18n/en-chat.js';
+import type { CallStrings } from '../../i18n/en.js';
 import type { ChatMessage } from '../../webrtc/chat-channel.js';
 import { chatStyles } from './chat-panel.styles.js';
 
@@ -10,10 +11,16 @@ export interface ChatPanelView {
   /** The element's shadow root, which gets the panel's styles. */
   root: ShadowRoot;
   messages: readonly ChatMessage[];
-  /** The line under the input: why the last message was refused, or that storage is full. */
-  error: string;
-  /** Sends the input's text (the element clears the input once the message is taken). */
-  send(input: HTMLTextAreaElement): void;
+  /** Why the last message was refused, if it was. */
+  refusal: ChatRefusal | null;
+  /** Whether the tab's storage is full (a reload would lose waiting messages). */
+  unsaved: boolean;
+  /** Sends a message (the element's `sendMessage()`). */
+  sendMessage(text: string): Promise<unknown>;
+  /** Why the message just written was refused, or null when a new one is being sent. */
+  refused(refusal: ChatRefusal | null): void;
+  /** A message was taken: the list should follow it to the bottom. */
+  sent(): void;
   /** The list was scrolled: whether it is at the bottom, and so should stay there. */
   scrolled(atBottom: boolean): void;
 }
@@ -30,9 +37,41 @@ function addStyles(root: ShadowRoot): void {
   else adoptStyles(root, [chatStyles]);
 }
 
-/** The chat panel: the messages, oldest first, and a form to write one. */
-export function chatPanel(t: Strings, view: ChatPanelView) {
-  const { messages } = view;
+/** A refused message: the `ChatError` code, and its message for a refusal with none. */
+export interface ChatRefusal {
+  code: string | undefined;
+  message: string;
+}
+
+/** Sends the input's text, and clears the input only once the message was taken. */
+async function send(view: ChatPanelView, input: HTMLTextAreaElement): Promise<void> {
+  view.refused(null);
+  let refused = false;
+  const sent = view.sendMessage(input.value);
+  sent.catch((error: unknown) => {
+    refused = true;
+    view.refused({ code: (error as { code?: string }).code, message: String(error) });
+  });
+  // Refusals are synchronous checks: one task is long enough to hear of them.
+  await Promise.race([sent.then(() => undefined), new Promise((resolve) => setTimeout(resolve))]).catch(
+    () => undefined,
+  );
+  if (!refused) input.value = '';
+  view.sent();
+}
+
+/**
+ * The chat panel: the messages, oldest first, and a form to write one. Its English strings came
+ * with it; `t` (a translation, the page's own overrides) goes over them.
+ */
+export function chatPanel(strings: CallStrings, view: ChatPanelView) {
+  const t = { ...enChat, ...strings };
+  const { messages, refusal } = view;
+  const error = refusal
+    ? (t[`chat.error.${refusal.code}` as keyof typeof enChat] ?? refusal.message)
+    : view.unsaved
+      ? t['chat.unsaved']
+      : '';
   addStyles(view.root);
   return html`<section class="chat" part="chat" aria-label=${t['chat.label']}>
     <ol
@@ -57,7 +96,7 @@ export function chatPanel(t: Strings, view: ChatPanelView) {
     <form
       @submit=${(event: Event) => {
         event.preventDefault();
-        view.send((event.target as HTMLFormElement).querySelector('textarea')!);
+        void send(view, (event.target as HTMLFormElement).querySelector('textarea')!);
       }}
     >
       <textarea
@@ -69,11 +108,11 @@ export function chatPanel(t: Strings, view: ChatPanelView) {
         @keydown=${(event: KeyboardEvent) => {
           if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
           event.preventDefault();
-          view.send(event.target as HTMLTextAreaElement);
+          void send(view, event.target as HTMLTextAreaElement);
         }}
       ></textarea>
       <button type="submit">${t['chat.send']}</button>
     </form>
-    <div id="chat-error" class="error" role="alert">${view.error}</div>
+    <div id="chat-error" class="error" role="alert">${error}</div>
   </section>`;
 }

@@ -1,15 +1,15 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { CallController, type CallError, type CallState } from '../../controllers/call-controller.js';
-import { DevicesController, type DeviceKind } from '../../controllers/devices-controller.js';
+import type { DevicesController } from '../../controllers/devices-controller.js';
 import { hasResumableSession } from '../../call/session-store.js';
 import { UserMediaController, type MediaError } from '../../controllers/user-media-controller.js';
-import { RtcErrorEvent, type MediaState } from '../../events/events.js';
+import { RtcErrorEvent, type DeviceKind, type MediaState } from '../../events/events.js';
 import type { ChatMessage } from '../../webrtc/chat-channel.js';
-import { en, type Strings } from '../../i18n/en.js';
+import { en, type CallStrings, type Strings } from '../../i18n/en.js';
 import { loadStrings, loadedStrings } from '../../i18n/load-strings.js';
 import { loadDevicePicker } from '../../lazy-device-picker.js';
 import { signalBars } from '../../webrtc/signal-bars.js';
-import type { chatPanel as ChatPanel } from './chat-panel.js';
+import type { ChatRefusal, chatPanel as ChatPanel } from './chat-panel.js';
 import { styles } from './rtc-call.styles.js';
 
 // The chat panel is a chunk of its own: loaded when the chat first opens, prefetched once connected.
@@ -109,7 +109,7 @@ export class RtcCall extends LitElement {
   /** Whether the device settings (an embedded `<rtc-device-picker>`) are shown. */
   protected settingsOpen = false;
   /** Why the last message could not be sent, shown under the input. */
-  protected chatError = '';
+  protected chatError: ChatRefusal | null = null;
 
   readonly #media = new UserMediaController(this);
   readonly #call = new CallController(this, this.#media);
@@ -120,19 +120,35 @@ export class RtcCall extends LitElement {
   #audioBlocked = false;
 
   // Devices (issue 6): camera and microphone follow the choice without renegotiation, the remote
-  // audio plays on the chosen speaker, and a device that goes away falls back to the default.
-  readonly #devices = new DevicesController(this, {
-    stream: () => this.#media.stream,
-    peerConnection: () => this.peerConnection,
-    sink: () => this.renderRoot.querySelector<HTMLVideoElement>('video.remote-view'),
-  });
+  // audio plays on the chosen speaker, and a device that goes away falls back to the default. The
+  // code loads (a chunk of the drop-in) once there is a local stream to keep on them, or a choice.
+  #devices: Promise<DevicesController> | null = null;
+
+  #loadDevices(): Promise<DevicesController> {
+    this.#devices ??= import('../../controllers/devices-controller.js').then(
+      ({ DevicesController }) => {
+        const devices = new DevicesController(this, {
+          stream: () => this.#media.stream,
+          peerConnection: () => this.peerConnection,
+          sink: () => this.renderRoot.querySelector<HTMLVideoElement>('video.remote-view'),
+        });
+        this.requestUpdate(); // its hostUpdated() puts the stream on the remembered devices
+        return devices;
+      },
+      (error: unknown) => {
+        this.#devices = null; // the network: asked for again next time
+        throw error;
+      },
+    );
+    return this.#devices;
+  }
 
   /**
    * Switches camera, microphone or speaker, mid-call without renegotiation (mute state carries
    * over), and remembers the choice for the next visit. Fires `rtc-device-change`.
    */
-  setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
-    return this.#devices.select(kind, deviceId);
+  async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    return (await this.#loadDevices()).select(kind, deviceId);
   }
 
   /** Current state of the call. */
@@ -278,6 +294,7 @@ export class RtcCall extends LitElement {
 
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
+    if (this.#media.stream && !this.#devices) this.#loadDevices().catch(() => undefined); // tried again at the next update
     this.#attach('video.self-view', this.#call.screenStream ?? this.#media.stream);
     const remote = this.#attach('video.remote-view', this.#call.remoteStream);
     if (remote) {
@@ -332,12 +349,12 @@ export class RtcCall extends LitElement {
     return this.lang || this.closest('[lang]')?.getAttribute('lang') || navigator.language;
   }
 
-  #strings(): Strings {
+  #strings(): CallStrings {
     const base = loadedStrings(this.#lang()) ?? en;
     return this.strings ? { ...base, ...this.strings } : base;
   }
 
-  async #copyDiagnostics(t: Strings): Promise<void> {
+  async #copyDiagnostics(t: CallStrings): Promise<void> {
     try {
       await navigator.clipboard.writeText(this.diagnostics());
       this.notice = t['notice.copied'];
@@ -346,7 +363,7 @@ export class RtcCall extends LitElement {
     }
   }
 
-  async #toggleScreen(t: Strings): Promise<void> {
+  async #toggleScreen(t: CallStrings): Promise<void> {
     try {
       if (this.#call.screenStream) await this.stopScreenShare();
       else await this.startScreenShare();
@@ -358,22 +375,6 @@ export class RtcCall extends LitElement {
     }
   }
 
-  async #send(t: Strings, input: HTMLTextAreaElement): Promise<void> {
-    const text = input.value;
-    this.chatError = '';
-    const sent = this.sendMessage(text);
-    sent.catch((error: unknown) => {
-      const code = (error as { code?: string }).code;
-      this.chatError = t[`chat.error.${code}` as keyof Strings] ?? String(error);
-    });
-    // Refusals are synchronous checks: clear the input only for a message that was taken.
-    await Promise.race([sent.then(() => undefined), new Promise((resolve) => setTimeout(resolve))]).catch(
-      () => undefined,
-    );
-    if (!this.chatError) input.value = '';
-    this.#stickToBottom = true;
-  }
-
   #toggleChat(): void {
     this.chatOpen = !this.chatOpen;
     if (this.chatOpen) {
@@ -382,23 +383,26 @@ export class RtcCall extends LitElement {
     }
   }
 
-  #chat(t: Strings) {
+  #chat(t: CallStrings) {
     // Loaded before this update (scheduleUpdate); missing only when it could not be fetched.
     if (!chatPanel) return nothing;
     return chatPanel(t, {
       root: this.renderRoot as ShadowRoot,
       messages: this.#call.messages,
-      error: this.chatError || (this.#call.chat?.unsaved ? t['chat.unsaved'] : ''),
-      send: (input) => void this.#send(t, input),
+      refusal: this.chatError,
+      unsaved: !!this.#call.chat?.unsaved,
+      sendMessage: (text) => this.sendMessage(text),
+      refused: (refusal) => (this.chatError = refusal),
+      sent: () => (this.#stickToBottom = true),
       scrolled: (atBottom) => (this.#stickToBottom = atBottom),
     });
   }
 
-  #settingsToggle(t: Strings) {
+  #settingsToggle(t: CallStrings) {
     return this.#toggle(t['action.settings'], this.settingsOpen, () => (this.settingsOpen = !this.settingsOpen), false);
   }
 
-  #statusText(t: Strings): string {
+  #statusText(t: CallStrings): string {
     const error = this.#call.error;
     if (error) return t[`error.${error.code}`];
     if (this.#call.endReason === 'replaced') return t['state.replaced'];
@@ -406,7 +410,7 @@ export class RtcCall extends LitElement {
   }
 
   /** Says so when the machine had less than asked for (no camera, or no devices at all). */
-  #mediaHint(t: Strings): string {
+  #mediaHint(t: CallStrings): string {
     const local = this.#media.stream;
     if (!local) return t['notice.no-devices'];
     if (!this.audioOnly && !local.getVideoTracks().length) return t['notice.audio-only'];
@@ -425,7 +429,7 @@ export class RtcCall extends LitElement {
     </button>`;
   }
 
-  #controls(t: Strings, state: CallState) {
+  #controls(t: CallStrings, state: CallState) {
     if (state === 'idle' || state === 'ended' || state === 'failed') {
       const label = state === 'failed' ? t['action.retry'] : t['action.join'];
       return html`<button type="button" class="join" @click=${() => this.join()}>${label}</button>

@@ -8,7 +8,8 @@ import {
 } from '../../controllers/devices-controller.js';
 import { PreviewController } from '../../controllers/preview-controller.js';
 import { toMediaError, type MediaError } from '../../controllers/user-media-controller.js';
-import { en, type Strings } from '../../i18n/en.js';
+import { enDevices } from '../../i18n/en-devices.js';
+import { en, type CallStrings } from '../../i18n/en.js';
 import { loadStrings, loadedStrings } from '../../i18n/load-strings.js';
 import { styles } from './rtc-device-picker.styles.js';
 
@@ -179,7 +180,8 @@ export class RtcDevicePicker extends LitElement {
   }
 
   protected override render() {
-    const t = loadedStrings(this.#lang()) ?? en;
+    // Its English strings came with it (a chunk); a translation goes over them.
+    const t = { ...enDevices, ...(loadedStrings(this.#lang()) ?? en) };
     const kinds = this.#kinds();
     const error = this.#preview.error ?? this.#error;
     const errorLine = error ? html`<p class="error" role="alert">${t[`error.${error.code}`]}</p>` : nothing;
@@ -217,7 +219,7 @@ export class RtcDevicePicker extends LitElement {
     `;
   }
 
-  #select(kind: DeviceKind, t: Strings) {
+  #select(kind: DeviceKind, t: CallStrings & typeof enDevices) {
     const name = t[`devices.${kind}`];
     // No speaker select without setSinkId (Safari before 18.4, iOS), nor where no speaker is listed
     // (Firefox lists none without an audio backend, WebKit lists only some): never a dead control.
