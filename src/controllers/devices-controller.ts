@@ -32,6 +32,11 @@ export interface DevicesOptions {
   peerConnection?: () => RTCPeerConnection | null;
   /** The element playing the remote audio: its output follows the chosen speaker. */
   sink?: () => HTMLMediaElement | null;
+  /**
+   * Whether to read the device list as soon as the host is connected (a picker shows it), rather
+   * than when a stream comes or a device is chosen (`<rtc-call>`, which only follows them). Default true.
+   */
+  listOnConnect?: boolean;
 }
 
 /**
@@ -115,7 +120,7 @@ export class DevicesController implements ReactiveController {
   hostConnected(): void {
     this.#connected = true;
     navigator.mediaDevices?.addEventListener('devicechange', this.#onDeviceChange);
-    void this.refresh();
+    if (this.#options.listOnConnect ?? true) void this.refresh();
   }
 
   hostDisconnected(): void {

@@ -4,7 +4,8 @@
 // their gzip sizes against the budgets of scripts/check-bundle-size.mjs, and that every chunk comes
 // from the entry's origin, once. Then the classic loader, pinned, with integrity, under the strict
 // CSP, in a cross-origin iframe, on a Chinese page: Chinese from the first frame, and the stand-alone
-// <rtc-device-picker> defined.
+// <rtc-device-picker> defined. Last, a chat message that reaches a reader whose chat chunk is held on the
+// network is shown once the chunk arrives, exactly once.
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
@@ -140,11 +141,11 @@ test('from another origin, the pre-join view loads the critical path only and a 
     'the core chunk',
   );
   assert.deepEqual(
-    names(prejoin).filter((path) => /chat-panel|rtc-device-picker|zh-CN/.test(path)),
+    names(prejoin).filter((path) => !/^\/(rtc-call\.js|chunks\/core-[0-9a-f]{10}\.js)$/.test(path)),
     [],
-    'chat, settings and Chinese are not on the critical path',
+    'chat, settings, device switching, stats and Chinese are not on the critical path',
   );
-  for (const chunk of ['chat-panel', 'rtc-device-picker', 'zh-CN']) {
+  for (const chunk of ['chat-channel', 'chat-panel', 'devices-controller', 'rtc-device-picker', 'stats', 'zh-CN']) {
     assert.ok(
       names(session).some((path) => path.startsWith(`/chunks/${chunk}-`)),
       `${chunk} loaded in the session`,
@@ -243,4 +244,63 @@ test('a Chinese page in a cross-origin iframe, with the pinned classic loader (i
     'no CSP violation',
   );
   console.log(report([['before the pre-join view (Chinese, classic loader)', prejoin]]));
+});
+
+test('a chat message that arrives while the chat’s chunk is still on its way is shown once the chunk runs, exactly once', async (t) => {
+  const { url: server } = await startApp(t);
+  const blog = await startBlog(t, { '/': { body: await blogPost(server), type: HTML } });
+  const origin = `http://127.0.0.1:${blog}`;
+  const contexts = await Promise.all([person(browser), person(browser)]);
+  t.after(async () => {
+    await Promise.all(contexts.map((context) => context.close()));
+  });
+  for (const context of contexts) context.setDefaultTimeout(20_000);
+  // B's chat chunk (the chat protocol) is held on the network until A's message is on B's channel.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let held = 0;
+  await contexts[1]!.route(/\/chunks\/chat-channel-[0-9a-f]{10}\.js$/, async (route) => {
+    held += 1;
+    await released;
+    await route.continue();
+  });
+  const [a, b] = (await Promise.all(contexts.map((context) => context.newPage()))) as [Page, Page];
+  await Promise.all([a.goto(`${origin}/`), b.goto(`${origin}/`)]);
+  // A first (alone, it waits for its chat before `waiting`); B joins a room with someone in it,
+  // and the call goes on without waiting for B's chat.
+  await joinThroughUi(a.mainFrame());
+  await waitForState(a, 'waiting');
+  await joinThroughUi(b.mainFrame());
+  await expectCall(a.mainFrame(), b.mainFrame());
+  const text = `sent before the chunk came ${Date.now()}`;
+  await b.evaluate((wanted) => {
+    const el = document.querySelector('rtc-call')!;
+    const holder = window as unknown as { __received: string[]; __onWire: Promise<void> };
+    holder.__received = [];
+    el.addEventListener('rtc-message', (event) => holder.__received.push(event.message.text));
+    holder.__onWire = new Promise((resolve) =>
+      el.dataChannel!.addEventListener('message', ({ data }) => {
+        if (String(data).includes(wanted)) resolve();
+      }),
+    );
+  }, text);
+  const sent = a.evaluate(
+    (message) =>
+      document
+        .querySelector('rtc-call')!
+        .sendMessage(message)
+        .then((m) => m.status),
+    text,
+  );
+  await b.evaluate(() => (window as unknown as { __onWire: Promise<void> }).__onWire);
+  assert.equal(held, 1, 'the chat chunk was asked for once, and is held');
+  assert.deepEqual(await b.evaluate(() => document.querySelector('rtc-call')!.messages.length), 0, 'no chat code yet');
+  release();
+  assert.equal(await sent, 'delivered');
+  await b.waitForFunction(() => (window as unknown as { __received: string[] }).__received.length > 0);
+  assert.deepEqual(await b.evaluate(() => (window as unknown as { __received: string[] }).__received), [text]);
+  assert.deepEqual(
+    await b.evaluate(() => document.querySelector('rtc-call')!.messages.map((message) => message.text)),
+    [text],
+  );
 });

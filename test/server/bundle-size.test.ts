@@ -84,8 +84,15 @@ test("the check's critical path is what rollup says the entry imports statically
       .filter((name) => !critical.has(name))
       .map((name) => name.replace(/-[0-9a-f]{10}\.js$/, ''))
       .sort(),
-    ['chunks/chat-panel', 'chunks/rtc-device-picker', 'chunks/zh-CN'],
-    'chat, settings and Chinese load when used',
+    [
+      'chunks/chat-channel',
+      'chunks/chat-panel',
+      'chunks/devices-controller',
+      'chunks/rtc-device-picker',
+      'chunks/stats',
+      'chunks/zh-CN',
+    ],
+    'chat, settings, device switching, stats and Chinese load when used',
   );
   assert.deepEqual((await readdir('dist/chunks')).filter((name) => name.endsWith('.js')).sort(), [
     ...[...chunks.keys()]

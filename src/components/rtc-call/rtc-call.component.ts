@@ -131,6 +131,7 @@ export class RtcCall extends LitElement {
           stream: () => this.#media.stream,
           peerConnection: () => this.peerConnection,
           sink: () => this.renderRoot.querySelector<HTMLVideoElement>('video.remote-view'),
+          listOnConnect: false, // the list is read when the stream comes, after the camera started
         });
         this.requestUpdate(); // its hostUpdated() puts the stream on the remembered devices
         return devices;
@@ -216,6 +217,8 @@ export class RtcCall extends LitElement {
 
   /** Joins the room. */
   join(): Promise<void> {
+    // The device switching loads alongside the camera, so it is there when the stream comes.
+    this.#loadDevices().catch(() => undefined);
     return this.#call.join(this.signaling || RtcCall.defaultSignaling);
   }
 
@@ -294,7 +297,11 @@ export class RtcCall extends LitElement {
 
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
-    if (this.#media.stream && !this.#devices) this.#loadDevices().catch(() => undefined); // tried again at the next update
+    // Not for the pre-join preview (its camera already is the remembered one): from the join on;
+    // a fetch that failed at join() is tried again here.
+    if (this.#call.state !== 'idle' && this.#media.stream && !this.#devices) {
+      this.#loadDevices().catch(() => undefined);
+    }
     this.#attach('video.self-view', this.#call.screenStream ?? this.#media.stream);
     const remote = this.#attach('video.remote-view', this.#call.remoteStream);
     if (remote) {
