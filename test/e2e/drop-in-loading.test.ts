@@ -124,6 +124,8 @@ test('from another origin, the pre-join view loads the critical path only and a 
   await a.locator('rtc-call rtc-device-picker select[part="videoinput"]').waitFor();
   await a.evaluate(() => document.querySelector('rtc-call')!.setAttribute('lang', 'zh-CN'));
   await a.getByRole('button', { name: '挂断' }).waitFor();
+  // The stats sampling comes with the first sample, a second after connecting.
+  await untilLoaded(scripts.loaded, /^\/chunks\/stats-/, 'the stats');
   const session = await scripts.loaded();
   console.log(
     report([
