@@ -345,7 +345,7 @@ export class CallSession extends EventTarget {
     );
   }
 
-  /** Lets go of everything, as when the page goes away: the seat stays for a reload to take back. */
+  /** Lets go of everything, as when the element leaves the page: the seat is freed, media stops. */
   close(): void {
     const signaling = this.#signaling;
     this.#teardown();

@@ -14,7 +14,7 @@ export interface CallHost extends ReactiveControllerHost, EventTarget, CallSetti
 /**
  * A {@link CallSession} owned by a lit host: the host re-renders when the call changes, the
  * call's events are the host's, the signaling is socket.io, and everything is released when the
- * host leaves the page (the seat stays for a reload to take back).
+ * host leaves the page (the seat is freed, the camera light goes off).
  */
 export class CallController extends CallSession implements ReactiveController {
   constructor(host: CallHost, media: UserMediaController) {

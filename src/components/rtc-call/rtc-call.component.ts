@@ -29,6 +29,12 @@ function loadChatPanel(): Promise<unknown> {
 }
 
 /**
+ * When device switching loads: seated and alone, or once connected (the first sound comes after
+ * that). Not while connecting, which its fetch and first device reads would slow down.
+ */
+const DEVICES_FROM = new Set<CallState>(['waiting', 'connected', 'reconnecting']);
+
+/**
  * A 1:1 video call in one element.
  *
  * @fires rtc-state-change - `{state, previous}` whenever the call changes state.
@@ -121,7 +127,8 @@ export class RtcCall extends LitElement {
 
   // Devices (issue 6): camera and microphone follow the choice without renegotiation, the remote
   // audio plays on the chosen speaker, and a device that goes away falls back to the default. The
-  // code loads (a chunk of the drop-in) once there is a local stream to keep on them, or a choice.
+  // code (a chunk of the drop-in) loads once waiting or connected (DEVICES_FROM), or with a choice.
+  // The camera itself starts on the remembered devices without it (call/remembered-devices.ts).
   #devices: Promise<DevicesController> | null = null;
 
   #loadDevices(): Promise<DevicesController> {
@@ -217,8 +224,6 @@ export class RtcCall extends LitElement {
 
   /** Joins the room. */
   join(): Promise<void> {
-    // The device switching loads alongside the camera, so it is there when the stream comes.
-    this.#loadDevices().catch(() => undefined);
     return this.#call.join(this.signaling || RtcCall.defaultSignaling);
   }
 
@@ -297,11 +302,10 @@ export class RtcCall extends LitElement {
 
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
-    // Not for the pre-join preview (its camera already is the remembered one): from the join on;
-    // a fetch that failed at join() is tried again here.
-    if (this.#call.state !== 'idle' && this.#media.stream && !this.#devices) {
-      this.#loadDevices().catch(() => undefined);
-    }
+    // The remote video's speaker must be the chosen one before the other person is heard. Made
+    // late, the controller still puts the stream on the devices there are (a devicechange before
+    // it is not lost). A failed fetch is tried again at the next update.
+    if (DEVICES_FROM.has(this.#call.state) && !this.#devices) this.#loadDevices().catch(() => undefined);
     this.#attach('video.self-view', this.#call.screenStream ?? this.#media.stream);
     const remote = this.#attach('video.remote-view', this.#call.remoteStream);
     if (remote) {
