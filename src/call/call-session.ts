@@ -57,6 +57,11 @@ export interface CallSessionOptions {
   target?: EventTarget;
   /** Loads the chat's code; a dynamic import by default. */
   loadChat?: () => Promise<ChatCode>;
+  /**
+   * What the host wants ready before the call waits alone in the room (the element: its device
+   * switching, a chunk), awaited with the chat's code; not when someone is already there.
+   */
+  prepare?: () => Promise<unknown>;
 }
 
 /** How long ICE may stay `disconnected` before an ICE restart. */
@@ -100,6 +105,7 @@ export class CallSession extends EventTarget {
   readonly #connect: (url: string) => CallSignaling;
   readonly #constraints: NonNullable<CallSessionOptions['constraints']>;
   readonly #loadChatCode: () => Promise<ChatCode>;
+  readonly #prepare: (() => Promise<unknown>) | undefined;
   #chatCode: Promise<ChatCode> | null = null;
   #signaling: CallSignaling | null = null;
   /** The chat being made (its code loading), from the join answer until the chat exists. */
@@ -129,6 +135,7 @@ export class CallSession extends EventTarget {
     this.#target = options.target ?? this;
     this.#connect = options.signaling;
     this.#constraints = options.constraints ?? (({ video }) => ({ audio: true, video }));
+    this.#prepare = options.prepare;
     this.#loadChatCode = options.loadChat ?? (() => import('../webrtc/chat-channel.js'));
   }
 
@@ -227,7 +234,9 @@ export class CallSession extends EventTarget {
       if (this.#signaling !== signaling) return; // hung up meanwhile
       // Alone in the room, nothing can arrive yet: waiting for the chat's code here lets what is
       // written while waiting show at once. With a peer there, the call does not wait for it.
-      if (!answer.peers.length) await this.#chatLoading?.catch(() => undefined);
+      if (!answer.peers.length) {
+        await Promise.all([this.#chatLoading?.catch(() => undefined), this.#prepare?.().catch(() => undefined)]);
+      }
       if (this.#signaling !== signaling) return;
       this.#applyEnabled();
       this.#joined(answer);

@@ -17,13 +17,15 @@ export interface CallHost extends ReactiveControllerHost, EventTarget, CallSetti
  * host leaves the page (the seat is freed, the camera light goes off).
  */
 export class CallController extends CallSession implements ReactiveController {
-  constructor(host: CallHost, media: UserMediaController) {
+  /** `prepare`: what the host wants ready before the call waits alone (see CallSessionOptions). */
+  constructor(host: CallHost, media: UserMediaController, prepare?: () => Promise<unknown>) {
     super({
       settings: host,
       media,
       target: host,
       signaling: (url) => new SignalingClient(url),
       constraints: mediaConstraints,
+      ...(prepare ? { prepare } : {}),
     });
     this.addEventListener('change', () => host.requestUpdate());
     host.addController(this);

@@ -33,8 +33,10 @@ export interface DevicesOptions {
   /** The element playing the remote audio: its output follows the chosen speaker. */
   sink?: () => HTMLMediaElement | null;
   /**
-   * Whether to read the device list as soon as the host is connected (a picker shows it), rather
-   * than when a stream comes or a device is chosen (`<rtc-call>`, which only follows them). Default true.
+   * Whether to read the device list as soon as the host is connected (a picker shows it). False
+   * (`<rtc-call>`, which only follows the devices): read at once only when a device is remembered,
+   * else when following needs it (a `devicechange`, a new stream, a choice); a stream there when
+   * the controller comes was opened on the remembered devices and is taken as it is. Default true.
    */
   listOnConnect?: boolean;
 }
@@ -64,6 +66,7 @@ export class DevicesController implements ReactiveController {
   constructor(host: ReactiveControllerHost & EventTarget, options: DevicesOptions = {}) {
     this.#host = host;
     this.#options = options;
+    if (options.listOnConnect === false) this.#stream = options.stream?.() ?? null;
     host.addController(this);
   }
 
@@ -120,7 +123,9 @@ export class DevicesController implements ReactiveController {
   hostConnected(): void {
     this.#connected = true;
     navigator.mediaDevices?.addEventListener('devicechange', this.#onDeviceChange);
-    if (this.#options.listOnConnect ?? true) void this.refresh();
+    if (this.#options.listOnConnect !== false || DEVICE_KINDS.some((kind) => rememberedDevice(kind))) {
+      void this.refresh();
+    }
   }
 
   hostDisconnected(): void {

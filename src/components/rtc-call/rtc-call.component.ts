@@ -118,7 +118,9 @@ export class RtcCall extends LitElement {
   protected chatError: ChatRefusal | null = null;
 
   readonly #media = new UserMediaController(this);
-  readonly #call = new CallController(this, this.#media);
+  // Alone in the room, the call waits for device switching too (the speaker must be the chosen
+  // one before anyone is heard); with someone there, it loads once connected (DEVICES_FROM).
+  readonly #call = new CallController(this, this.#media, () => this.#loadDevices());
   #started = false;
   #unread = 0;
   #stickToBottom = true;
