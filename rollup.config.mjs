@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { minifyTemplateLiterals } from 'rollup-plugin-minify-template-literals';
@@ -6,11 +9,12 @@ import { minifyTemplateLiterals } from 'rollup-plugin-minify-template-literals';
  * The drop-in bundle speaks socket.io over WebSocket only, and only text: every message of protocol
  * v1 is JSON, and the server refuses binary attachments. So the parts of socket.io-client that
  * serve other transports or binary payloads are replaced by the little that is left of them, which
- * keeps about 2 KB of gzip out of every page. The server still accepts polling and binary frames
- * from clients that bring their own socket.io-client (the npm package leaves it to the user's
- * bundler, untouched). Each replacement names the module, relative to node_modules, and why.
+ * keeps about 3 KB of gzip out of every page (160 to 1,900 bytes each: scripts/measure-trims.mjs).
+ * The server still accepts polling and binary frames from clients that bring their own
+ * socket.io-client (the npm package leaves it to the user's bundler, untouched). Each replacement
+ * names the module, relative to node_modules, and why.
  */
-const SLIM_SOCKET_IO = {
+export const SLIM_SOCKET_IO = {
   // The transport map: WebSocket alone (no long-polling, no WebTransport).
   'engine.io-client/build/esm/transports/index.js': `
     import { WS } from './websocket.js';
@@ -55,9 +59,11 @@ const SLIM_SOCKET_IO = {
  * (~350 bytes of gzip), which only runs to move a long-polling connection to WebSocket (the
  * signaling client also passes `upgrade: false`, so nothing would call it anyway); the retry queue
  * of the `retries` option, and the catch-all listeners (`onAny`, `onAnyOutgoing` and their kin),
- * which the signaling client never uses.
+ * which the signaling client never uses. Each cut saves at least 50 bytes of gzip
+ * (`node scripts/measure-trims.mjs` measures them); smaller ones were dropped in issue 15 (the
+ * `closeOnBeforeunload` listener, 20 bytes, and `_filterUpgrades`, 18), as not worth their upkeep.
  */
-const CUT_SOCKET_IO = {
+export const CUT_SOCKET_IO = {
   'engine.io-client/build/esm/socket.js': [
     [
       /\n {4}_probe\(name\) \{\n[\s\S]*?\n {4}\}\n(?= {4}\/\*\*\n {5}\* Called when connection is deemed open)/,
@@ -68,16 +74,25 @@ const CUT_SOCKET_IO = {
       /\n {8}if \(opts\.transportImplementations && opts\.transports\) \{[\s\S]*?\n {12}this\._transportsByName = DEFAULT_TRANSPORTS;\n {8}\}\n/,
       '\n        this.transports = [...opts.transports];\n        this._transportsByName = DEFAULT_TRANSPORTS;\n',
     ],
-    // `closeOnBeforeunload` is never set; the payload size check is for long-polling only.
-    [/\n {12}if \(this\.opts\.closeOnBeforeunload\) \{[\s\S]*?\n {12}\}\n/, '\n'],
+    // The payload size check is for long-polling only.
     [
       /\n {4}_getWritablePackets\(\) \{\n[\s\S]*?\n {4}\}\n/,
       '\n    _getWritablePackets() {\n        return this.writeBuffer;\n    }\n',
     ],
+  ],
+  // Text frames only (as the replacements above): the encoder never splits a packet into
+  // attachments (encodeAsBinary) and the decoder takes strings, so the binary reconstruction
+  // goes (add, destroy, and with them BinaryReconstructor): about 240 bytes together.
+  'socket.io-parser/build/esm/index.js': [
     [
-      /\n {4}_filterUpgrades\(upgrades\) \{\n[\s\S]*?\n {4}\}\n/,
-      '\n    _filterUpgrades() {\n        return [];\n    }\n',
+      /\n {4}\/\*\*\n {5}\* Encode packet as 'buffer sequence'[\s\S]*?\n {4}encodeAsBinary\(obj\) \{\n[\s\S]*?\n {4}\}\n/,
+      '\n',
     ],
+    [
+      /\n {4}add\(obj\) \{\n[\s\S]*?\n {4}\}\n(?= {4}\/\*\*\n {5}\* Decode a packet String)/,
+      '\n    add(obj) {\n        if (typeof obj !== "string") throw new Error("Unknown type: " + obj);\n        super.emitReserved("decoded", this.decodeString(obj));\n    }\n',
+    ],
+    [/\n {4}destroy\(\) \{\n[\s\S]*?\n {4}\}\n/, '\n    destroy() {}\n'],
   ],
   'socket.io-client/build/esm/socket.js': [
     [/\n {4}_addToQueue\(args\) \{\n[\s\S]*?\n {4}\}\n/, '\n    _addToQueue() {}\n'],
@@ -125,7 +140,7 @@ function slimSocketIo() {
   };
 }
 
-const terserOptions = {
+export const terserOptions = {
   ecma: 2020,
   compress: {
     passes: 3,
@@ -136,48 +151,106 @@ const terserOptions = {
     pure_getters: true,
   },
   // socket.io's internals are `_`-prefixed properties, plus the few listed here (used only inside
-  // socket.io-client and its parsers); lit's cross-module ones start `_$` and stay. No public name of
-  // ours (or of the DOM) starts with an underscore or is in the list.
+  // socket.io-client and its parsers): about 100 bytes of gzip together, a few each
+  // (scripts/measure-trims.mjs), kept as one trim since a renamed property cannot break the build.
+  // lit's cross-module ones start `_$` and stay. No public name of ours (or of the DOM) starts with
+  // an underscore or is in the list.
   mangle: {
     properties: {
       regex:
-        /^(_[A-Za-z].*|emitReserved|setTimeoutFn|clearTimeoutFn|reconstructor|skipReconnect|receiveBuffer|sendBuffer|priorWebsocketSuccess|transportImplementations|BINARY_EVENT|BINARY_ACK|CONNECT_ERROR|supportsBinary|encodeAsString|encodeAsBinary|tryParse|isPayloadValid|decodeString)$/,
+        /^(_[A-Za-z].*|emitReserved|skipReconnect|transportImplementations|supportsBinary|setTimeoutFn|clearTimeoutFn|reconstructor|receiveBuffer|sendBuffer|priorWebsocketSuccess|BINARY_EVENT|BINARY_ACK|CONNECT_ERROR|encodeAsString|encodeAsBinary|tryParse|isPayloadValid|decodeString)$/,
     },
   },
   format: { comments: false },
 };
 
-// Bundles the compiled ES modules in lib/ (tsc's output) into the drop-in scripts: an ES module and,
-// for site builders that strip `type="module"`, the same as a classic script.
-export default {
-  input: 'lib/bundle.js',
-  onwarn(warning, warn) {
-    // The classic script defines the tags and adds no global: its exports are left out on purpose.
-    if (warning.code !== 'MISSING_NAME_OPTION_FOR_IIFE_EXPORT') warn(warning);
-  },
-  // Only the long-polling and WebTransport modules have top-level side effects we can do without
-  // (unload listeners); everything else keeps rollup's default.
-  treeshake: {
-    moduleSideEffects: (id) => !/engine\.io-client\/build\/esm\/transports\/(polling|webtransport)/.test(id),
-  },
-  output: [
-    {
-      file: 'dist/rtc-call.js',
+const ENTRY = resolve('lib/bundle.js');
+
+/**
+ * Puts everything the entry imports statically (the critical path) in one chunk, `core`, and leaves
+ * the entry a facade of a few bytes. The entry is served under two names with the same bytes (the
+ * latest `/rtc-call.js` and the pinned `/rtc-call.<hash>.js`), so a chunk that imported the entry
+ * would import it by one of them and, on a page that loaded the other, run a second copy of lit
+ * and the elements. Chunks import `core` instead, which has one (content-hashed) name.
+ */
+function coreChunk() {
+  let core;
+  let graph; // the build the set was computed for (a config may be built more than once)
+  return (id, { getModuleInfo }) => {
+    if (graph !== getModuleInfo) {
+      graph = getModuleInfo;
+      core = new Set();
+      const visit = (moduleId) => {
+        if (core.has(moduleId)) return;
+        core.add(moduleId);
+        for (const imported of getModuleInfo(moduleId)?.importedIds ?? []) visit(imported);
+      };
+      visit(ENTRY);
+      core.delete(ENTRY);
+    }
+    return core.has(id) ? 'core' : undefined;
+  };
+}
+
+/** The build's name for its ES entry under its content hash, as server/plugins/static.ts serves it. */
+const pinnedName = (code) => `rtc-call.${createHash('sha256').update(code).digest('hex').slice(0, 10)}.js`;
+
+/** Writes the name of the pinned entry (just built) into the classic loader (lib/bundle.classic.js). */
+function pinnedEntry() {
+  return {
+    name: 'rtc-call-pinned-entry',
+    transform(code, id) {
+      if (id !== resolve('lib/bundle.classic.js')) return null;
+      const marker = "const PINNED_ENTRY = 'rtc-call.js';";
+      if (!code.includes(marker)) this.error(`${id} no longer holds ${marker}`);
+      const name = pinnedName(readFileSync('dist/rtc-call.js'));
+      return { code: code.replace(marker, `const PINNED_ENTRY = '${name}';`), map: null };
+    },
+  };
+}
+
+const plugins = [
+  slimSocketIo(),
+  // lit's html`` and css`` templates keep their indentation unless minified.
+  minifyTemplateLiterals({ include: ['lib/**/*.js'] }),
+  nodeResolve({ browser: true, exportConditions: ['browser', 'production'] }),
+];
+
+// Bundles the compiled ES modules in lib/ (tsc's output) into the drop-in: an ES module entry
+// (dist/rtc-call.js) and its chunks (dist/chunks/, content-hashed names), then the classic loader
+// (dist/rtc-call.iife.js) for site builders that strip `type="module"`. Rollup builds the two in
+// this order: the loader names the entry's hash.
+export default [
+  {
+    input: 'lib/bundle.js',
+    // Only the long-polling and WebTransport modules have top-level side effects we can do without
+    // (unload listeners); everything else keeps rollup's default.
+    treeshake: {
+      moduleSideEffects: (id) => !/engine\.io-client\/build\/esm\/transports\/(polling|webtransport)/.test(id),
+    },
+    output: {
+      dir: 'dist',
       format: 'es',
+      entryFileNames: 'rtc-call.js',
+      chunkFileNames: 'chunks/[name]-[hash:10].js',
+      hashCharacters: 'hex',
+      manualChunks: coreChunk(),
       sourcemap: true,
       plugins: [terser({ ...terserOptions, module: true })],
     },
-    {
+    plugins,
+  },
+  {
+    input: 'lib/bundle.classic.js',
+    output: {
       file: 'dist/rtc-call.iife.js',
       format: 'iife',
       sourcemap: true,
-      plugins: [terser({ ...terserOptions, module: false })],
+      // `!function(){…}()` rather than an arrow (terser's unsafe_arrows): the shape of the classic script.
+      plugins: [
+        terser({ ...terserOptions, compress: { ...terserOptions.compress, unsafe_arrows: false }, module: false }),
+      ],
     },
-  ],
-  plugins: [
-    slimSocketIo(),
-    // lit's html`` and css`` templates keep their indentation unless minified.
-    minifyTemplateLiterals({ include: ['lib/**/*.js'] }),
-    nodeResolve({ browser: true, exportConditions: ['browser', 'production'] }),
-  ],
-};
+    plugins: [pinnedEntry()],
+  },
+];

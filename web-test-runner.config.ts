@@ -55,12 +55,25 @@ async function setup(): Promise<TurnSetup> {
 /**
  * Server commands for browser tests (`executeServerCommand` from '@web/test-runner-commands'):
  * `coturn-start` starts coturn once and answers {@link TurnSetup}; `coturn-restart` restarts it on
- * the same port (every allocation lost, as for an ICE-restart test).
+ * the same port (every allocation lost, as for an ICE-restart test); `signaling-blip {room}` closes
+ * the transport of every socket seated in that room and answers how many it closed.
  */
 const coturnCommands: TestRunnerPlugin = {
   name: 'rtc-call-coturn',
-  async executeCommand({ command }) {
+  async executeCommand({ command, payload }) {
     if (command === 'coturn-start') return setup();
+    if (command === 'signaling-blip') {
+      // A network blip of every socket seated in the room: each one's transport closes under it
+      // (socket.io's "transport close"), so the client reconnects and rejoins by itself.
+      const { room } = payload as { room: string };
+      let closed = 0;
+      for (const socket of signaling.app.io.sockets.sockets.values()) {
+        if ((socket.data as { membership?: { room?: string } | null }).membership?.room !== room) continue;
+        socket.conn.close();
+        closed += 1;
+      }
+      return closed;
+    }
     if (command === 'coturn-restart') {
       const { coturn } = await startTurn();
       await coturn.restart();

@@ -3,6 +3,7 @@
 // docs/benchmarks.md with its charts. A benchmark, not a test: the numbers depend on the machine.
 // Its last phase runs `npm run bench:server` for the server figures (--skip-server reads the figures
 // the last run of it left instead). BENCH_CALLS sets the number of calls per variant (default 30).
+// --sizes-only writes only the README's size figures (measured from dist/, no browser).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -11,7 +12,16 @@ import { performance } from 'node:perf_hooks';
 import prettier from 'prettier';
 import { measureBundles } from './bundle-size.js';
 import { VARIANTS, measureCalls, type RoundOutcome } from './call-setup.js';
-import { LABELS, benchmarksMarkdown, dataChart, headline, printable, setupChart, type Report } from './report.js';
+import {
+  LABELS,
+  benchmarksMarkdown,
+  dataChart,
+  headline,
+  printable,
+  setupChart,
+  sizeParagraph,
+  type Report,
+} from './report.js';
 import { readServerResults } from './server-results.js';
 
 const ROOT = new URL('../', import.meta.url);
@@ -20,6 +30,8 @@ const WARMUP = 2;
 const PACKAGES = ['lit', 'socket.io', 'socket.io-client', 'fastify', 'peerjs', 'peer', 'playwright-core'];
 const README_START = '<!-- benchmarks:start -->';
 const README_END = '<!-- benchmarks:end -->';
+const SIZE_START = '<!-- size:start -->';
+const SIZE_END = '<!-- size:end -->';
 
 if (!Number.isInteger(CALLS) || CALLS < 1) throw new Error('BENCH_CALLS must be a positive integer');
 
@@ -110,10 +122,38 @@ async function measure(): Promise<Report> {
   return report;
 }
 
+/** Puts `text` between the README's `start` and `end` markers; false when they are missing. */
+async function writeReadmeSection(start: string, end: string, text: string): Promise<boolean> {
+  const readmeUrl = new URL('README.md', ROOT);
+  const readme = await readFile(readmeUrl, 'utf8');
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from < 0 || to < from) {
+    console.log(`README.md has no ${start} … ${end} section: it was not updated.`);
+    return false;
+  }
+  const section = `${start}\n\n${text}\n\n`;
+  await writeFile(readmeUrl, await formatted(readmeUrl, readme.slice(0, from) + section + readme.slice(to)));
+  return true;
+}
+
+// --sizes-only measures the drop-in's sizes (the build's, no browser) and writes only the README's
+// size figures.
+if (process.argv.includes('--sizes-only')) {
+  const bundles = await measureBundles();
+  await writeReadmeSection(SIZE_START, SIZE_END, sizeParagraph(bundles));
+  console.log(sizeParagraph(bundles));
+  process.exit(0);
+}
+
 // --report-only writes the page and charts again from the last run's raw samples (and the server
-// figures as they are now).
+// figures and the bundle sizes as they are now: the sizes depend on the build only).
 const report = process.argv.includes('--report-only')
-  ? { ...(JSON.parse(await readFile(RESULTS, 'utf8')) as Report), server: await readServerResults() }
+  ? {
+      ...(JSON.parse(await readFile(RESULTS, 'utf8')) as Report),
+      server: await readServerResults(),
+      bundles: await measureBundles(),
+    }
   : await measure();
 console.log(`\n${printable(report)}\n`);
 
@@ -123,17 +163,9 @@ await writeFile(new URL('docs/images/benchmarks-data.svg', ROOT), dataChart(repo
 const doc = new URL('docs/benchmarks.md', ROOT);
 await writeFile(doc, await formatted(doc, benchmarksMarkdown(report)));
 
-// The README carries the headline between two markers.
-const readmeUrl = new URL('README.md', ROOT);
-const readme = await readFile(readmeUrl, 'utf8');
-const start = readme.indexOf(README_START);
-const end = readme.indexOf(README_END);
-if (start >= 0 && end > start) {
-  const section = `${README_START}\n\n[Benchmarks](docs/benchmarks.md): ${headline(report)}\n\n`;
-  await writeFile(readmeUrl, await formatted(readmeUrl, readme.slice(0, start) + section + readme.slice(end)));
-} else {
-  console.log(`README.md has no ${README_START} … ${README_END} section: its headline was not updated.`);
-}
-console.log('Wrote docs/benchmarks.md, docs/images/benchmarks-*.svg and the README headline.');
+// The README carries the headline and the size figures, each between two markers.
+await writeReadmeSection(README_START, README_END, `[Benchmarks](docs/benchmarks.md): ${headline(report)}`);
+await writeReadmeSection(SIZE_START, SIZE_END, sizeParagraph(report.bundles));
+console.log('Wrote docs/benchmarks.md, docs/images/benchmarks-*.svg and the README headline and size figures.');
 // PeerJS's server keeps timers of its own running: end here.
 process.exit(0);

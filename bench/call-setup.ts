@@ -126,7 +126,9 @@ async function startServices(): Promise<Services> {
   const peerPort = (peerHttp.address() as AddressInfo).port;
 
   const pages = createServer((request, response) => {
-    const file = FILES[new URL(request.url ?? '/', 'http://x').pathname];
+    const path = new URL(request.url ?? '/', 'http://x').pathname;
+    // The drop-in's chunks (dist/chunks/), which its entry imports.
+    const file = FILES[path] ?? (/^\/chunks\/[\w-]+\.js$/.test(path) ? `dist${path}` : undefined);
     if (!file) return void response.writeHead(404).end();
     readFile(ROOT + file).then(
       (body) => response.writeHead(200, { 'content-type': TYPES[extname(file)]! }).end(body),

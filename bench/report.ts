@@ -217,6 +217,27 @@ export function printable(report: Report): string {
   ].join('\n');
 }
 
+/**
+ * The README's size figures (its "Size" section), from the measured bundles: `npm run bench`
+ * writes them, and `bench/bench.ts --sizes-only` writes only them.
+ */
+export function sizeParagraph(bundles: BundleSize[]): string {
+  const [critical, session] = bundles;
+  const bytes = (n: number): string => n.toLocaleString('en-US');
+  // Without the content hashes, which change with every build.
+  const files = (source: string): string =>
+    source
+      .replace(/^npm run build: /, '')
+      .replace(/-[0-9a-f]{10}\.js/g, '-….js')
+      .replace(/[\w/.…-]+\.js/g, (file) => `\`${file}\``);
+  return (
+    `Before the pre-join view shows, a page loads the critical path: **${kB(critical!.min)} minified, ` +
+    `${kB(critical!.gzip)} gzip** (${bytes(critical!.gzip)} bytes: ${files(critical!.source)}). ` +
+    `A whole session that opens chat and settings and switches to Chinese loads **${kB(session!.gzip)} gzip** ` +
+    `(${bytes(session!.gzip)} bytes, ${files(session!.source)}).`
+  );
+}
+
 /** One paragraph for the README: the headline ratios. */
 export function headline(report: Report): string {
   const widget = summarize(setupOf(report.calls.widget));
@@ -226,13 +247,14 @@ export function headline(report: Report): string {
     summarize(connectedOf(report.calls.widget))?.p50,
     summarize(connectedOf(report.calls.floor))?.p50,
   );
-  const [bundle, base, peer] = report.bundles;
+  const [critical, session, base, peer] = report.bundles;
   return (
     `Join to first video on both sides: p50 ${ms(widget?.p50)}, p90 ${ms(widget?.p90)} on a ` +
     `${report.machine.cores}-core machine, **${floor.p50}** a hand-written page without a widget and ` +
     `**${peerjs.p50}** PeerJS at p50 (${floor.p90} and ${peerjs.p90} at p90; to \`connected\` alone, ` +
-    `${connected} the hand-written page). Bundle ${kB(bundle!.gzip)} gzip, against ${kB(base!.gzip)} for ` +
-    `lit + socket.io-client alone and ${kB(peer!.gzip)} for PeerJS.`
+    `${connected} the hand-written page). Drop-in ${kB(critical!.gzip)} gzip to the pre-join view ` +
+    `(${kB(session!.gzip)} for a whole session), against ${kB(base!.gzip)} for lit + socket.io-client ` +
+    `alone and ${kB(peer!.gzip)} for PeerJS.`
   );
 }
 
@@ -426,7 +448,9 @@ ${markdownTable(dataTable(report))}
 
 ## Bundle size
 
-Computed from the installed packages: \`dist/rtc-call.js\` as \`npm run build\` makes it; lit +
+Computed from the installed packages: the drop-in as \`npm run build\` makes it, before the pre-join
+view (\`dist/rtc-call.js\` and the chunk it imports) and over a whole session (every chunk: chat,
+settings, Chinese; scripts/drop-in-sizes.mjs); lit +
 socket.io-client alone (the parts rtc-call imports, \`bench/baseline-entry.js\`) bundled by the same
 rollup setup (\`rollup.config.mjs\`: WebSocket-only transport, terser); PeerJS's own
 \`peerjs.min.js\`. 1 kB = 1000 bytes.
@@ -470,7 +494,7 @@ ${serverSection(report)}
   round to the callback. The setup time runs from \`join()\` to the later of the two sides. Times
   are taken on the wall clock (\`Date.now()\`), the one clock the two renderer processes share.
 - **Variants.**
-  - rtc-call: the drop-in bundle \`dist/rtc-call.js\` and one \`<rtc-call>\` per page
+  - rtc-call: the drop-in \`dist/rtc-call.js\` (and its chunks) and one \`<rtc-call>\` per page
     (\`bench/pages/widget.js\`); chat through \`sendMessage()\` (resolves when the peer acknowledged it) and the
     \`rtc-message\` event.
   - floor (\`bench/pages/floor.js\`): socket.io-client against the same signaling server (protocol
@@ -489,8 +513,8 @@ ${serverSection(report)}
   the first frames are on their way would slow the timed calls. "Connected" is the second person's
   \`connected\` (the widget's state, the peer connection's \`connectionState\` for the others; for
   PeerJS the media connection's). The message is sent at that moment and counts once the first
-  person has it: the widget's chat acknowledges it itself (after a hello exchange on the channel and
-  a 20 ms coalescing delay, \`ackDelayMs\`); on the others the first person answers \`ack\`.
+  person has it: the widget's chat acknowledges it itself (at once; acknowledgements due within the
+  next 20 ms, \`ackDelayMs\`, are coalesced); on the others the first person answers \`ack\`.
   Round trips run after the setup of the timed calls, one after another on the open channel.
 - **Percentiles** interpolate linearly between the closest ranks; ratios divide rtc-call's
   percentile by the other variant's (below 1 means rtc-call is faster).

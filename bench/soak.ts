@@ -80,7 +80,7 @@ function summary(event: unknown, payload: unknown): string {
 
 /**
  * Records every event each socket sends (with the server's answer) and every event the server
- * emits to it, under the room the socket joined. Registered before the signaling plugin's own
+ * emits to it, under the room the socket joined. Registered before plugins/inbound.ts's own
  * middleware, it sees the packets first and passes them on untouched (only the acknowledgement is
  * wrapped, to read the answer).
  */

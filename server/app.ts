@@ -1,24 +1,23 @@
-import { createAdapter } from '@socket.io/redis-adapter';
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { DEFAULT_CONFIG, DEFAULT_LIMITS, type ServerConfig } from './config.js';
-import { clientAddress, proxyTrust } from './lib/client-address.js';
+import { clientAddress, proxyTrust, type RequestSource } from './lib/client-address.js';
 import { SessionKeys } from './lib/ids.js';
-import { SignalingMetrics } from './lib/metrics.js';
-import type { SeatStore } from './lib/rooms.js';
-import {
-  DEFAULT_REDIS_PREFIX,
-  RedisSeatStore,
-  commandClient,
-  subscriberClient,
-  type RedisSeatOptions,
-} from './lib/seats-redis.js';
+import type { SeatStore } from './lib/seats.js';
+import type { RedisSeatOptions } from './lib/seats-redis.js';
 import { sessionSecret } from './lib/session-secret.js';
 import { loadTls } from './lib/tls.js';
-import { iceServerSource } from './lib/turn.js';
+import { handshakePlugin } from './plugins/handshake.js';
+import { healthPlugin } from './plugins/health.js';
+import { iceServersPlugin } from './plugins/ice-servers.js';
+import { inboundPlugin } from './plugins/inbound.js';
 import { metricsPlugin } from './plugins/metrics.js';
+import { redisPlugin } from './plugins/redis.js';
+import { relayPlugin } from './plugins/relay.js';
+import { seatsPlugin } from './plugins/seats.js';
 import { securityHeadersPlugin } from './plugins/security-headers.js';
-import { signalingPlugin } from './plugins/signaling.js';
+import { slowReadersPlugin } from './plugins/slow-readers.js';
+import { socketIoPlugin } from './plugins/socket-io.js';
 import { staticPlugin } from './plugins/static.js';
 
 /** Options of {@link buildApp}: any subset of the server configuration, limits one by one. */
@@ -31,9 +30,6 @@ export type AppOptions = Partial<Omit<ServerConfig, 'limits'>> & {
   /** Where the JSON log lines go instead of stdout (tests read them). */
   logStream?: { write(line: string): void };
 };
-
-/** How long a node waits for Redis at start before it listens anyway (joins then wait for Redis). */
-const REDIS_START_WAIT_MS = 5000;
 
 /** Builds the server (demo, bundle, signaling, health, metrics). Never listens: the caller does. */
 export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
@@ -77,45 +73,17 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   });
   const sessions = await sessionSecret(config, app.log);
   app.log.info({ from: sessions.source }, 'sessions are signed with a secret');
-  const metrics = new SignalingMetrics();
-  let seats = givenSeats;
-  let adapter: ReturnType<typeof createAdapter> | undefined;
-  if (config.redisUrl && !seats) {
-    // Errors are logged, never thrown: a node outlives Redis, and ioredis reconnects by itself.
-    let lastError = '';
-    const onError = (error: Error): void => {
-      if (error.message !== lastError) app.log.warn({ err: error }, 'Redis connection problem');
-      lastError = error.message;
-    };
-    const commands = commandClient(config.redisUrl, onError);
-    const subscriber = subscriberClient(config.redisUrl, onError);
-    commands.on('ready', () => {
-      lastError = '';
-      app.log.info('connected to Redis');
-    });
-    const store = new RedisSeatStore(commands, { ...redis, log: app.log });
-    seats = store;
-    adapter = createAdapter(commands, subscriber, { key: `${redis?.prefix ?? DEFAULT_REDIS_PREFIX}socket.io` });
-    app.addHook('onReady', async () => {
-      if (!(await store.whenReady(REDIS_START_WAIT_MS))) {
-        app.log.warn('Redis is not reachable yet: joins are refused ("unavailable") until it is.');
-      }
-    });
-    app.addHook('onClose', async () => {
-      await store.close();
-      commands.disconnect();
-      subscriber.disconnect();
-    });
-  }
-  // 200 even while Redis is away: every node would fail at once, and a load balancer that took
-  // them all out of rotation would end the calls' signaling too. `redis` tells the operator.
+  const trust = proxyTrust(config.trustProxy);
+  const addressOf = (source: RequestSource): string => clientAddress(source, trust);
   // Before any route: its hooks reach every answer of the server.
   await app.register(securityHeadersPlugin, { allowedOrigins: config.allowedOrigins });
-  app.get('/healthz', async () => ({ ok: true, ...(seats?.health ? { redis: seats.health() } : {}) }));
+  await app.register(redisPlugin, { url: config.redisUrl, ...(givenSeats ? { seats: givenSeats } : {}), store: redis });
+  await app.register(healthPlugin);
   await app.register(staticPlugin);
-  await app.register(metricsPlugin, { metrics });
-  const trust = proxyTrust(config.trustProxy);
-  await app.register(signalingPlugin, {
+  await app.register(metricsPlugin);
+  // Signaling (DESIGN.md §1): each plugin uses what those before it decorate the app with.
+  await app.register(socketIoPlugin, { allowedOrigins: config.allowedOrigins, limits: config.limits });
+  await app.register(handshakePlugin, {
     allowedOrigins: config.allowedOrigins,
     joinSecret: config.joinSecret,
     sessions: new SessionKeys(sessions.secret),
@@ -125,16 +93,12 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
       maxLifetime: config.joinTokenMaxLifetime,
       leeway: config.joinTokenLeeway,
     },
-    iceServers: iceServerSource(config, {
-      onWithheld: (address) =>
-        app.log.warn({ address }, 'TURN credentials withheld: more than TURN_MINT_PER_MINUTE from this address'),
-    }),
-    clientAddress: (source) => clientAddress(source, trust),
-    seatGraceMs: config.seatGraceMs,
-    limits: config.limits,
-    metrics,
-    ...(seats ? { seats } : {}),
-    ...(adapter ? { adapter } : {}),
   });
+  await app.register(inboundPlugin, { limits: config.limits, clientAddress: addressOf });
+  await app.register(slowReadersPlugin, { limits: config.limits, clientAddress: addressOf });
+  const { stunUrls, turnUrls, turnSecret, turnTtl, turnMintPerMinute, trustProxy } = config;
+  await app.register(iceServersPlugin, { stunUrls, turnUrls, turnSecret, turnTtl, turnMintPerMinute, trustProxy });
+  await app.register(seatsPlugin, { seatGraceMs: config.seatGraceMs });
+  await app.register(relayPlugin);
   return app;
 }

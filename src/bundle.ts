@@ -1,12 +1,17 @@
-// Entry of the drop-in scripts (dist/rtc-call.js and its classic-script twin rtc-call.iife.js).
-// The npm entry (index.ts) exports the rest; a script tag needs none of it, and leaving it out keeps
-// the server-side validators out of pages.
+// Entry of the drop-in script (dist/rtc-call.js; the classic rtc-call.iife.js loads it too). The
+// npm entry (index.ts) exports the rest; a script tag needs none of it, and leaving it out keeps
+// the server-side validators out of pages. Everything this imports is the critical path, in one
+// chunk (rollup.config.mjs); chat, settings (the device picker) and Chinese strings are chunks the
+// elements import when first used (docs/DESIGN.md, "Loading model").
 import { RtcCall } from './components/rtc-call/rtc-call.component.js';
+import { defineDevicePickerOnUse } from './lazy-device-picker.js';
 
-export { RtcCall } from './rtc-call.js'; // also defines <rtc-device-picker>, which its settings use
+export { RtcCall };
 
-// A script tag's default signaling server is the server that served the script. (The tags are
-// already defined by the imports above, but an element joins in its first update, a microtask
-// after this line: never before the default is set.) In the classic script, rollup turns
-// import.meta.url into the src of document.currentScript, read while the script runs.
+// A script tag's default signaling server is the server that served the script, set before the
+// tag is defined (an element joins in its first update). In the classic loader's case too:
+// import.meta.url is this module's address on that server.
 RtcCall.defaultSignaling = new URL(import.meta.url).origin;
+// As src/rtc-call.ts does for the npm package.
+if (!customElements.get('rtc-call')) customElements.define('rtc-call', RtcCall);
+defineDevicePickerOnUse();

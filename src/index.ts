@@ -10,6 +10,14 @@ export {
   type DevicesOptions,
 } from './controllers/devices-controller.js';
 export {
+  CallSession,
+  type CallMedia,
+  type CallSessionOptions,
+  type CallSettings,
+  type CallSignaling,
+} from './call/call-session.js';
+export { UserMedia } from './call/user-media.js';
+export {
   RtcDeviceChangeEvent,
   RtcErrorEvent,
   RtcPeerJoinEvent,

@@ -52,7 +52,7 @@ export interface Gauge {
 /** The result label of a join: `ok` or the refusal's error code. */
 export type JoinResult = 'ok' | SignalingErrorCode;
 
-/** The counters of the signaling server, shared by the signaling plugin and `GET /metrics`. */
+/** The counters of the signaling server: the signaling plugins count into them, `GET /metrics` renders them. */
 export class SignalingMetrics {
   readonly joins = new Counter<JoinResult>('rtc_call_joins_total', 'Join requests by result.', 'result', [
     'ok',

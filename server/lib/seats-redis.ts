@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import { peerIdOf } from './ids.js';
 import {
@@ -9,7 +10,7 @@ import {
   type Seat,
   type SeatNode,
   type SeatStore,
-} from './rooms.js';
+} from './seats.js';
 
 /** Options of {@link RedisSeatStore}; the defaults suit production. */
 export interface RedisSeatOptions {
@@ -33,202 +34,20 @@ export interface RedisSeatOptions {
 /** The key prefix by default. */
 export const DEFAULT_REDIS_PREFIX = 'rtc-call:';
 
-// Seats live in one hash per room, under their holder: an HMAC of the session, never the session,
-// so whoever reads Redis cannot take a seat back (holder → JSON {p: peer, s: socket id or '' while
-// away, n: owning node, a: away since, Redis clock ms}). Each node keeps a set of the seats it owns,
-// and a sorted set holds every node's last heartbeat: a live node adopts the seats of a silent one.
-// `alive` marks a database that has seen this cluster: when it is missing, Redis lost its data, and
-// `hold` keeps new seats waiting until every node has put back the seats its sockets hold.
-const PRELUDE = `
-local P = ARGV[1]
-local function now()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local function held_back(hold_ms)
-  if redis.call('EXISTS', P .. 'alive') == 0 then
-    redis.call('SET', P .. 'alive', '1')
-    redis.call('SET', P .. 'hold', '1', 'PX', hold_ms)
-  end
-  return redis.call('EXISTS', P .. 'hold') == 1
-end
-local function own(node, member, from)
-  if from ~= node then
-    if from then redis.call('SREM', P .. 'node:' .. from, member) end
-    redis.call('SADD', P .. 'node:' .. node, member)
-  end
-end
-`;
+/** A Lua script of `lua/` as Redis runs it: the shared prelude, then the script itself. */
+function script(name: string): string {
+  // Read next to this module, in the checkout the server runs from (tsx), once at start.
+  const read = (file: string): string => readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), 'utf8');
+  return `${read('prelude')}\n${read(name)}`;
+}
 
-// ARGV: prefix, holdMs, room, holder, socket, node, newSeat ('1'/'0'), peer, seats per room.
-const CLAIM = `${PRELUDE}
-local room, holder, socket, node = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local key, member = P .. 'room:' .. room, room .. '\\n' .. holder
-local fields = redis.call('HGETALL', key)
-local held, other, other_holder = nil, '', ''
-for i = 1, #fields, 2 do
-  if fields[i] == holder then held = fields[i + 1] else other_holder, other = fields[i], fields[i + 1] end
-end
-local hold = held_back(tonumber(ARGV[2]))
-if held then
-  local seat = cjson.decode(held)
-  local previous = seat.s
-  own(node, member, seat.n)
-  seat.s, seat.n, seat.a = socket, node, 0
-  local encoded = cjson.encode(seat)
-  redis.call('HSET', key, holder, encoded)
-  return {'ok', encoded, previous, '1', other_holder, other}
-end
-if ARGV[7] ~= '1' then return {'not-held'} end
-if hold then return {'unavailable'} end
-if #fields / 2 >= tonumber(ARGV[9]) then return {'room-full'} end
-local encoded = cjson.encode({p = ARGV[8], s = socket, n = node, a = 0})
-redis.call('HSET', key, holder, encoded)
-redis.call('SADD', P .. 'rooms', room)
-own(node, member, nil)
-return {'ok', encoded, '', '0', other_holder, other}
-`;
-
-// ARGV: prefix, room, holder, socket.
-const DETACH = `${PRELUDE}
-local raw = redis.call('HGET', P .. 'room:' .. ARGV[2], ARGV[3])
-if not raw then return 0 end
-local seat = cjson.decode(raw)
-if seat.s ~= ARGV[4] then return 0 end
-seat.s, seat.a = '', now()
-redis.call('HSET', P .. 'room:' .. ARGV[2], ARGV[3], cjson.encode(seat))
-return 1
-`;
-
-// ARGV: prefix, room, holder, onlyIfAway ('1'/'0'), node. A grace timer frees only a seat that is
-// still away and still this node's: after a retake on another node, that node runs the grace.
-const RELEASE = `${PRELUDE}
-local room, holder = ARGV[2], ARGV[3]
-local key = P .. 'room:' .. room
-local raw = redis.call('HGET', key, holder)
-if not raw then return false end
-local seat = cjson.decode(raw)
-if ARGV[4] == '1' and (seat.s ~= '' or seat.n ~= ARGV[5]) then return false end
-redis.call('HDEL', key, holder)
-redis.call('SREM', P .. 'node:' .. seat.n, room .. '\\n' .. holder)
-if redis.call('EXISTS', key) == 0 then redis.call('SREM', P .. 'rooms', room) end
-return raw
-`;
-
-// ARGV: prefix, holdMs, node, nodeTimeoutMs. Returns {known ('1'/'0'), then room, holder, awayMs
-// for each seat adopted from a dead node}.
-const BEAT = `${PRELUDE}
-local node = ARGV[3]
-local t = now()
-held_back(tonumber(ARGV[2]))
-local known = redis.call('ZSCORE', P .. 'nodes', node)
-redis.call('ZADD', P .. 'nodes', t, node)
-local out = {known and '1' or '0'}
-local dead = redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', t - tonumber(ARGV[4]), 'WITHSCORES')
-for i = 1, #dead, 2 do
-  local gone, last = dead[i], tonumber(dead[i + 1])
-  redis.call('ZREM', P .. 'nodes', gone)
-  for _, member in ipairs(redis.call('SMEMBERS', P .. 'node:' .. gone)) do
-    local cut = string.find(member, '\\n', 1, true)
-    local room, holder = string.sub(member, 1, cut - 1), string.sub(member, cut + 1)
-    local raw = redis.call('HGET', P .. 'room:' .. room, holder)
-    if raw then
-      local seat = cjson.decode(raw)
-      if seat.n == gone then
-        -- Its socket died with the node, at the latest right after the node's last heartbeat.
-        if seat.s ~= '' then seat.s, seat.a = '', last end
-        seat.n = node
-        redis.call('HSET', P .. 'room:' .. room, holder, cjson.encode(seat))
-        redis.call('SADD', P .. 'node:' .. node, member)
-        table.insert(out, room)
-        table.insert(out, holder)
-        table.insert(out, tostring(math.max(0, t - seat.a)))
-      end
-    end
-  end
-  redis.call('DEL', P .. 'node:' .. gone)
-end
-return out
-`;
-
-// ARGV: prefix, holdMs, node, seats per room, then room, holder, socket ('' = away), peer for
-// each seat the node holds or times. Puts them back as the node knows them, and takes over the
-// grace of seats the node owns in Redis but no longer knows (their socket dropped while Redis was
-// away). Returns {'evict', socket} and {'adopt', room, holder, awayMs} items.
-const RECONCILE = `${PRELUDE}
-local node, capacity = ARGV[3], tonumber(ARGV[4])
-local t = now()
-held_back(tonumber(ARGV[2]))
-redis.call('ZADD', P .. 'nodes', t, node)
-local mine, out = {}, {}
-for i = 5, #ARGV, 4 do
-  local room, holder, socket, peer = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local key, member = P .. 'room:' .. room, room .. '\\n' .. holder
-  mine[member] = true
-  local raw = redis.call('HGET', key, holder)
-  if raw then
-    local seat = cjson.decode(raw)
-    if seat.s == socket or (seat.s == '' and socket ~= '') then
-      own(node, member, seat.n)
-      if socket ~= '' then seat.a = 0 end
-      seat.s, seat.n = socket, node
-      redis.call('HSET', key, holder, cjson.encode(seat))
-    elseif socket ~= '' then
-      table.insert(out, 'evict')
-      table.insert(out, socket)
-    end
-  elseif redis.call('HLEN', key) < capacity then
-    local away = 0
-    if socket == '' then away = t end
-    redis.call('HSET', key, holder, cjson.encode({p = peer, s = socket, n = node, a = away}))
-    redis.call('SADD', P .. 'rooms', room)
-    own(node, member, nil)
-  elseif socket ~= '' then
-    table.insert(out, 'evict')
-    table.insert(out, socket)
-  end
-end
-for _, member in ipairs(redis.call('SMEMBERS', P .. 'node:' .. node)) do
-  if not mine[member] then
-    local cut = string.find(member, '\\n', 1, true)
-    local room, holder = string.sub(member, 1, cut - 1), string.sub(member, cut + 1)
-    local raw = redis.call('HGET', P .. 'room:' .. room, holder)
-    local seat = raw and cjson.decode(raw)
-    if seat and seat.n == node then
-      if seat.s ~= '' then
-        seat.s, seat.a = '', t
-        redis.call('HSET', P .. 'room:' .. room, holder, cjson.encode(seat))
-      end
-      table.insert(out, 'adopt')
-      table.insert(out, room)
-      table.insert(out, holder)
-      table.insert(out, tostring(math.max(0, t - seat.a)))
-    else
-      redis.call('SREM', P .. 'node:' .. node, member)
-    end
-  end
-end
-return out
-`;
-
-// ARGV: prefix, node. A node shutting down: its sockets are gone from now on (they reconnect to
-// another node and take their seats back); the next heartbeat of a live node adopts what is left.
-const LEAVE = `${PRELUDE}
-local node = ARGV[2]
-local t = now()
-for _, member in ipairs(redis.call('SMEMBERS', P .. 'node:' .. node)) do
-  local cut = string.find(member, '\\n', 1, true)
-  local key, holder = P .. 'room:' .. string.sub(member, 1, cut - 1), string.sub(member, cut + 1)
-  local raw = redis.call('HGET', key, holder)
-  local seat = raw and cjson.decode(raw)
-  if seat and seat.n == node and seat.s ~= '' then
-    seat.s, seat.a = '', t
-    redis.call('HSET', key, holder, cjson.encode(seat))
-  end
-end
-redis.call('ZADD', P .. 'nodes', 0, node)
-return 1
-`;
+// The data model (keys, seat fields) is described at the top of lua/prelude.lua.
+const CLAIM = script('claim');
+const DETACH = script('detach');
+const RELEASE = script('release');
+const BEAT = script('beat');
+const RECONCILE = script('reconcile');
+const LEAVE = script('leave');
 
 interface StoredSeat {
   p: string;

@@ -21,7 +21,10 @@ const MISSING_BUNDLE = 'The bundle is not built yet: run "npm run build" (npm st
  */
 export const EMBED_SERVER_PLACEHOLDER = 'https://calls.example.com';
 
-/** The drop-in scripts: `<name>.js` (cached 5 minutes) and `<name>.<hash>.js` (immutable). */
+/**
+ * The drop-in scripts: `<name>.js` (cached 5 minutes) and `<name>.<hash>.js` (immutable). The
+ * module entry loads its chunks from `/chunks/`; the classic script is a loader of the module entry.
+ */
 const BUNDLES = { 'rtc-call': 'dist/rtc-call.js', 'rtc-call.iife': 'dist/rtc-call.iife.js' } as const;
 type BundleName = keyof typeof BUNDLES;
 
@@ -93,11 +96,29 @@ async function sendBundle(request: FastifyRequest, reply: FastifyReply, name: Bu
   return reply.type(JS).send(bundle.body);
 }
 
+/** A chunk's name as rollup.config.mjs writes it: `<name>-<10 hex digits of content hash>.js`. */
+const CHUNK = /^[A-Za-z0-9_-]+-[0-9a-f]{10}\.js$/;
+
+/**
+ * A chunk of the current build, or its source map. Chunks are named by their content, so they are
+ * cached for a year; any other name (an older build's, or no chunk's) is a 404.
+ */
+async function sendChunk(reply: FastifyReply, file: string) {
+  const map = file.endsWith('.map');
+  const chunk = CHUNK.test(map ? file.slice(0, -'.map'.length) : file) ? await readBuilt(`dist/chunks/${file}`) : null;
+  crossOrigin(reply);
+  if (!chunk) return reply.code(404).type('text/plain; charset=utf-8').send(`No chunk ${file} here.`);
+  return reply
+    .header('cache-control', map ? 'public, max-age=300' : 'public, max-age=31536000, immutable')
+    .type(map ? JSON_TYPE : JS)
+    .send(chunk.body);
+}
+
 /**
  * Serves the demo page at `/` (with its script and styles), the embedding example at
- * `/embed.html`, and the drop-in scripts: `/rtc-call.js` (ES module), `/rtc-call.iife.js`
- * (classic script), their source maps, content-hashed immutable copies, and `/rtc-call.json`
- * naming those copies with their integrity values.
+ * `/embed.html`, and the drop-in scripts: `/rtc-call.js` (ES module entry), its chunks under
+ * `/chunks/`, `/rtc-call.iife.js` (classic loader), their source maps, content-hashed immutable
+ * copies, and `/rtc-call.json` naming those copies with their integrity values.
  */
 export const staticPlugin: FastifyPluginAsync = async (app) => {
   app.get('/', (_request, reply) => sendFile(reply, 'demo/index.html', HTML));
@@ -134,6 +155,7 @@ export const staticPlugin: FastifyPluginAsync = async (app) => {
     if (!match) return reply.callNotFound();
     return sendBundle(request, reply, match[1] as BundleName, match[2]);
   });
+  app.get<{ Params: { file: string } }>('/chunks/:file', (request, reply) => sendChunk(reply, request.params.file));
   app.get('/rtc-call.json', async (_request, reply) => {
     const describe = async (name: BundleName) => {
       const bundle = await readBuilt(BUNDLES[name]);

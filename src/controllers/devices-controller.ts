@@ -1,84 +1,27 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { RtcDeviceChangeEvent, RtcErrorEvent, type DeviceKind } from '../events/events.js';
-import { switchTrack, type InputKind } from '../webrtc/switch-track.js';
+import {
+  findDevice,
+  mediaConstraints,
+  rememberDevice,
+  rememberedDevice,
+  usable,
+  type DeviceChoice,
+} from '../call/remembered-devices.js';
+import { switchTrack } from '../webrtc/switch-track.js';
 import { toMediaError } from './user-media-controller.js';
 
 /** A kind of device people can choose (defined with the events that carry it). */
 export type { DeviceKind };
+export { findDevice, mediaConstraints, rememberDevice, rememberedDevice, type DeviceChoice };
 
 /** Every kind, in the order the picker shows them. */
 export const DEVICE_KINDS: readonly DeviceKind[] = ['audioinput', 'videoinput', 'audiooutput'];
 
-/** A remembered choice: the id, and the label to find the device again where ids rotate (Safari). */
-export interface DeviceChoice {
-  deviceId: string;
-  label: string;
-}
-
 const TRACK_KIND = { audioinput: 'audio', videoinput: 'video' } as const;
-const STORAGE_PREFIX = 'rtc-call:device:';
-
-/** The choice remembered for `kind`, or null (none yet, or storage is blocked). */
-export function rememberedDevice(kind: DeviceKind): DeviceChoice | null {
-  try {
-    const value = JSON.parse(localStorage.getItem(STORAGE_PREFIX + kind) ?? 'null') as Partial<DeviceChoice> | null;
-    if (typeof value?.deviceId === 'string' && typeof value.label === 'string') {
-      return { deviceId: value.deviceId, label: value.label };
-    }
-  } catch {
-    // Storage blocked (sandboxed frame, some private modes) or a value we did not write.
-  }
-  return null;
-}
-
-/** Remembers `choice` for `kind` in `localStorage`, so the next visit starts with it. */
-export function rememberDevice(kind: DeviceKind, choice: DeviceChoice): void {
-  try {
-    localStorage.setItem(STORAGE_PREFIX + kind, JSON.stringify(choice));
-  } catch {
-    // Storage blocked: the choice lasts as long as the page.
-  }
-}
-
 /** Whether this browser can send audio to a chosen output (`setSinkId`; not Safari, iOS, older Firefox). */
 export function canChooseSpeaker(): boolean {
   return typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
-}
-
-/**
- * getUserMedia constraints for the remembered camera and microphone where they are present, else
- * for any. `exact`, because Chromium does not honour an `ideal` (or bare) device id. With nothing
- * remembered (a first visit) they come at once, so the camera starts in the same task.
- */
-export function mediaConstraints({ audio = true, video = true } = {}):
-  MediaStreamConstraints | Promise<MediaStreamConstraints> {
-  const remembered = {
-    audioinput: audio && rememberedDevice('audioinput'),
-    videoinput: video && rememberedDevice('videoinput'),
-  };
-  const constraints = (devices: MediaDeviceInfo[]): MediaStreamConstraints => {
-    const prefer = (kind: InputKind): true | MediaTrackConstraints => {
-      const device = findDevice(devices, kind, remembered[kind] || null);
-      return device ? { deviceId: { exact: device.deviceId } } : true;
-    };
-    return { audio: audio && prefer('audioinput'), video: video && prefer('videoinput') };
-  };
-  if (!remembered.audioinput && !remembered.videoinput) return constraints([]);
-  return (navigator.mediaDevices?.enumerateDevices() ?? Promise.resolve([])).then(constraints, () => constraints([]));
-}
-
-/** The device of `choice` among `devices`: by id, else by label (ids rotate in some browsers). */
-export function findDevice(
-  devices: readonly MediaDeviceInfo[],
-  kind: DeviceKind,
-  choice: DeviceChoice | null,
-): MediaDeviceInfo | undefined {
-  if (!choice) return undefined;
-  const ofKind = usable(devices, kind);
-  return (
-    ofKind.find((device) => device.deviceId === choice.deviceId) ??
-    (choice.label ? ofKind.find((device) => device.label === choice.label) : undefined)
-  );
 }
 
 /** What a {@link DevicesController} keeps on the chosen devices, besides listing them. */
@@ -89,6 +32,13 @@ export interface DevicesOptions {
   peerConnection?: () => RTCPeerConnection | null;
   /** The element playing the remote audio: its output follows the chosen speaker. */
   sink?: () => HTMLMediaElement | null;
+  /**
+   * Whether to read the device list as soon as the host is connected (a picker shows it). False
+   * (`<rtc-call>`, which only follows the devices): read at once only when a device is remembered,
+   * else when following needs it (a `devicechange`, a new stream, a choice); a stream there when
+   * the controller comes was opened on the remembered devices and is taken as it is. Default true.
+   */
+  listOnConnect?: boolean;
 }
 
 /**
@@ -116,6 +66,7 @@ export class DevicesController implements ReactiveController {
   constructor(host: ReactiveControllerHost & EventTarget, options: DevicesOptions = {}) {
     this.#host = host;
     this.#options = options;
+    if (options.listOnConnect === false) this.#stream = options.stream?.() ?? null;
     host.addController(this);
   }
 
@@ -172,7 +123,9 @@ export class DevicesController implements ReactiveController {
   hostConnected(): void {
     this.#connected = true;
     navigator.mediaDevices?.addEventListener('devicechange', this.#onDeviceChange);
-    void this.refresh();
+    if (this.#options.listOnConnect !== false || DEVICE_KINDS.some((kind) => rememberedDevice(kind))) {
+      void this.refresh();
+    }
   }
 
   hostDisconnected(): void {
@@ -267,11 +220,6 @@ export class DevicesController implements ReactiveController {
     this.#queue = next.catch(() => undefined);
     return next;
   }
-}
-
-/** Devices of `kind` with an id: before permission browsers list placeholders with none. */
-function usable(devices: readonly MediaDeviceInfo[], kind: DeviceKind): MediaDeviceInfo[] {
-  return devices.filter((device) => device.kind === kind && device.deviceId);
 }
 
 /** The system default of `kind` (Chromium lists it as `default`), else the first one. */

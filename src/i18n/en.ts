@@ -1,4 +1,10 @@
-/** English strings of the widget; the shape every translation follows. */
+import type { enChat } from './en-chat.js';
+import type { enDevices } from './en-devices.js';
+
+/**
+ * English strings of the call view, in every page. The chat panel's ({@link enChat}) and the
+ * settings' ({@link enDevices}) come with those chunks; a translation has all three.
+ */
 export const en = {
   'state.idle': 'Ready to join',
   'state.joining': 'Joining…',
@@ -29,24 +35,7 @@ export const en = {
   'remote.sharing': 'Sharing their screen',
   'chat.toggle': 'Chat',
   'chat.unread': '{n} new',
-  'chat.label': 'Chat',
-  'chat.input': 'Message',
-  'chat.send': 'Send',
-  'chat.empty': 'No messages yet.',
-  'chat.you': 'You',
-  'chat.them': 'Them',
   'chat.new': 'New message: {text}',
-  'chat.pending': 'Waiting to send',
-  'chat.sent': 'Sent',
-  'chat.delivered': 'Delivered',
-  'chat.failed': 'Not delivered',
-  'chat.error.too-long': 'Messages can be at most 4,000 characters.',
-  'chat.error.empty': 'Type a message first.',
-  'chat.error.outbox-full': 'Too many messages are waiting for the other person.',
-  'chat.error.rate-limited': 'You are sending too fast; wait a moment.',
-  'chat.error.closed': 'The chat is not connected.',
-  'chat.error.peer-changed': 'Not sent: someone else took the other seat.',
-  'chat.unsaved': 'Storage is full: reloading loses waiting messages.',
   'signal.label': 'Connection quality: {bars} of 4',
   'video.local': 'Your camera',
   'video.remote': 'The other person',
@@ -60,15 +49,10 @@ export const en = {
   'error.ice-failed': 'Could not connect to the other person.',
   'error.unsupported-browser': 'This browser cannot make video calls.',
   'error.bad-ice-servers': 'The call’s ICE server settings are not valid.',
-  'devices.audioinput': 'Microphone',
-  'devices.videoinput': 'Camera',
-  'devices.audiooutput': 'Speaker',
-  'devices.permission': 'The browser shows the names of your camera and microphone once you allow access.',
-  'devices.allow': 'Allow camera and microphone',
-  'devices.preview': 'Camera preview',
-  'devices.level': 'Microphone level',
-  'devices.no-speaker': 'This browser cannot choose a speaker; sound plays on the system default output.',
 };
 
-/** A set of widget strings: every key of {@link en}. */
-export type Strings = { [K in keyof typeof en]: string };
+/** A set of widget strings, the shape every translation follows: every key of the three parts. */
+export type Strings = { [K in keyof typeof en | keyof typeof enChat | keyof typeof enDevices]: string };
+
+/** The strings an element has before any chunk: English's {@link en}, or a whole translation. */
+export type CallStrings = { [K in keyof typeof en]: string } & Partial<Strings>;

@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { Fail, ProtocolError } from '../protocol/errors.js';
+import type { Fail } from '../protocol/errors.js';
 import {
   PROTOCOL_VERSION,
   type ClientToServerEvents,
@@ -9,16 +9,9 @@ import {
   type ServerToClientEvents,
   type SignalPayload,
 } from '../protocol/signaling.js';
+import { SignalingError } from './signaling-error.js';
 
-/** A refusal from the server, or the server being out of reach (`signaling-unreachable`). */
-export class SignalingError extends Error {
-  override name = 'SignalingError';
-  readonly code: ProtocolError['code'] | 'signaling-unreachable';
-  constructor(code: SignalingError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+export { SignalingError };
 
 /** Options of {@link SignalingClient}. */
 export interface SignalingClientOptions {

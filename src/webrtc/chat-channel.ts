@@ -58,7 +58,10 @@ export interface ChatLimits {
   historyBytes: number;
   /** The oldest unacknowledged messages are resent after this long without an acknowledgement. */
   retryMs: number;
-  /** Acknowledgements wait this long to cover several messages. */
+  /**
+   * After an acknowledgement, the next one waits this long to cover several messages (the first
+   * one after a quiet spell goes at once).
+   */
   ackDelayMs: number;
 }
 
@@ -206,10 +209,19 @@ export class ChatChannel extends EventTarget {
   // Whether the peer's hello arrived on the current channel: until then its frames are ignored,
   // since they may count a stream we do not know yet.
   #heard = false;
+  // Whether our hello went out on the current channel: what we send after it reaches the peer
+  // after it (the channel is ordered), so a new message need not wait for the peer's hello.
+  #greeted = false;
   #ticks = 0;
   #retry: ReturnType<typeof setInterval> | undefined;
+  // Runs while acknowledgements are being coalesced; `#ackOwed`: one is due when it ends.
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
+  #ackOwed = false;
+  // Something changed since the last save; `#queued`: the save is queued; `#receiving`: a frame
+  // from the peer is being handled (its save is queued once it is done, see #handle).
   #dirty = false;
+  #queued = false;
+  #receiving = false;
   // The signaling id of the person waiting messages were written to.
   #to = '';
 
@@ -285,7 +297,10 @@ export class ChatChannel extends EventTarget {
     const delivered = new Promise<ChatMessage>((resolve, reject) => (entry.settle = [resolve, reject]));
     this.#queue(entry);
     this.#add(message);
-    if (this.#heard) this.#transmit([entry]);
+    // Without the peer's hello yet, a new message still goes at once behind our own hello (the
+    // peer takes that first); what waited for the channel waits for the peer's hello instead,
+    // which may acknowledge it. Waiting for the hello cost a round trip on a new channel.
+    if (this.#heard || this.#greeted) this.#transmit([entry]);
     return delivered;
   }
 
@@ -302,23 +317,37 @@ export class ChatChannel extends EventTarget {
   #handle = (event: Event): void => {
     if (event.type === 'open') this.#open();
     else if (event.type === 'close') this.#close();
-    else this.#receive((event as MessageEvent).data);
+    else {
+      // The save is queued once the frame is handled, behind what the page queued in its own
+      // `message` listeners: a reply sent from there (after an `await`, say) then shares this
+      // task's one save instead of making a second one. Each save costs the browser a storage
+      // write; a chat round trip made three of them per side.
+      this.#receiving = true;
+      try {
+        this.#receive((event as MessageEvent).data);
+      } finally {
+        this.#receiving = false;
+        if (this.#dirty) this.#changed();
+      }
+    }
   };
 
   #open(): void {
     this.#heard = false;
     // A reopened channel brings the peer's resends at once: let one outbox of them through.
     this.#inBucket.fill(this.#limits.outboxMessages);
-    this.#hello();
+    this.#greeted = this.#hello();
     clearInterval(this.#retry);
     this.#retry = setInterval(() => this.#tick(), this.#limits.retryMs);
   }
 
   #close(): void {
     this.#heard = false;
+    this.#greeted = false;
     clearInterval(this.#retry);
     clearTimeout(this.#ackTimer);
     this.#ackTimer = undefined;
+    this.#ackOwed = false; // the next channel's hello carries it
     for (const entry of this.#outbox) {
       entry.tick = -1;
       entry.message.status = 'pending';
@@ -342,14 +371,17 @@ export class ChatChannel extends EventTarget {
       const firstHello = !this.#heard;
       this.#heard = true;
       if (frame.of === this.#stream) this.#acked(frame.ack);
-      if (firstHello) this.#transmit(this.#outbox);
       if (frame.first > this.#got + 1) {
         // Acknowledged to an earlier state of ours that was lost: those messages are gone for good.
         this.#got = frame.first - 1;
         for (const seq of this.#held.keys()) if (seq <= this.#got) this.#unhold(seq);
       }
-      this.#deliver();
       if (!frame.heard) this.#hello();
+      // The outbox, after our answer (the peer takes nothing before our hello). What already went
+      // out on this channel followed our hello: a peer that had our hello when it wrote its own
+      // (`heard`) takes it; one that had not may have missed both, so it is sent again.
+      if (firstHello) this.#transmit(frame.heard ? this.#outbox.filter((entry) => entry.tick < 0) : this.#outbox);
+      this.#deliver(); // acknowledges at once what it delivers, if our answer's `ack` was short of it
       this.#changed();
     } else if (!this.#heard) {
       return;
@@ -399,14 +431,17 @@ export class ChatChannel extends EventTarget {
 
   #tick(): void {
     const ticks = ++this.#ticks;
-    if (!this.#heard) return this.#hello();
+    if (!this.#heard) {
+      if (this.#hello()) this.#greeted = true;
+      return;
+    }
     // Frames still queued locally are slow, not lost.
     if (this.#channel!.bufferedAmount > 0) return;
     this.#transmit(this.#outbox.slice(0, RETRY_WINDOW).filter((entry) => entry.tick < ticks - 1));
   }
 
-  #hello(): void {
-    this.#put(
+  #hello(): boolean {
+    return this.#put(
       JSON.stringify({
         v: CHAT_VERSION,
         hello: this.#stream,
@@ -418,10 +453,21 @@ export class ChatChannel extends EventTarget {
     );
   }
 
+  // The first acknowledgement after a quiet spell goes at once (in this task, so the save of what
+  // it acknowledges follows in this task's microtask, before the page can unload); the ones owed
+  // within the next `ackDelayMs` go as one when it ends. Holding every acknowledgement for the
+  // delay held every send() promise (and the sender's `delivered`) for 20 ms as well.
   #ackSoon(): void {
-    this.#ackTimer ??= setTimeout(() => {
+    if (this.#ackTimer !== undefined) {
+      this.#ackOwed = true;
+      return;
+    }
+    this.#put(JSON.stringify({ v: CHAT_VERSION, ack: this.#got }));
+    this.#ackTimer = setTimeout(() => {
       this.#ackTimer = undefined;
-      this.#put(JSON.stringify({ v: CHAT_VERSION, ack: this.#got }));
+      if (!this.#ackOwed) return;
+      this.#ackOwed = false;
+      this.#ackSoon();
     }, this.#limits.ackDelayMs);
   }
 
@@ -492,9 +538,11 @@ export class ChatChannel extends EventTarget {
   // Saves and announces once per task: the microtask runs before the page can unload, so what
   // went on the wire in this task is never ahead of what a reload restores.
   #changed(): void {
-    if (this.#dirty) return;
     this.#dirty = true;
+    if (this.#queued || this.#receiving) return;
+    this.#queued = true;
     queueMicrotask(() => {
+      this.#queued = false;
       this.#dirty = false;
       this.#save();
       this.dispatchEvent(new Event('change'));

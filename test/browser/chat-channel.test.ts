@@ -276,6 +276,71 @@ describe('ChatChannel: statuses, queueing and storage', () => {
     chat.detach();
   });
 
+  it('a message written while the channel is open goes at once, behind its hello, before the peer’s hello', () => {
+    const { chat, channel, frames } = manual();
+    chat.send('quick').catch(() => {});
+    expect(frames().map((f) => ('hello' in f ? 'hello' : f.text))).to.deep.equal(['hello', 'quick']);
+    expect(chat.messages[0]!.status).to.equal('sent');
+    // A peer that had our hello when it wrote its own has the message too: not sent again.
+    channel.receive(hello());
+    expect(frames().filter((f) => f.text === 'quick')).to.have.length(1);
+    // One that had not may have missed both: our answer, then the message again.
+    const next = new FakeChannel();
+    chat.attach(next);
+    next.open();
+    chat.send('again').catch(() => {});
+    next.receive(hello({ heard: false }));
+    const sent = next.sent.map((f) => JSON.parse(f) as Record<string, unknown>);
+    expect(sent.map((f) => ('hello' in f ? `hello ${String(f.heard)}` : f.text))).to.deep.equal([
+      'hello false',
+      'again',
+      'hello true',
+      'quick',
+      'again',
+    ]);
+    chat.detach();
+  });
+
+  it('acknowledges the first message at once and coalesces the ones right after it', async () => {
+    const { chat, channel, frames } = manual({ ackDelayMs: 30 });
+    const acks = () => frames().filter((f) => 'ack' in f && !('hello' in f));
+    channel.receive(hello());
+    channel.receive(frame(1));
+    expect(acks()).to.deep.equal([{ v: 1, ack: 1 }]);
+    channel.receive(frame(2));
+    channel.receive(frame(3));
+    expect(acks()).to.have.length(1);
+    await pause(60);
+    expect(acks()).to.deep.equal([
+      { v: 1, ack: 1 },
+      { v: 1, ack: 3 },
+    ]);
+    await pause(40); // quiet again: the next one goes at once
+    channel.receive(frame(4));
+    expect(acks().at(-1)).to.deep.equal({ v: 1, ack: 4 });
+    chat.detach();
+  });
+
+  it('a reply sent from a message listener shares the save of the message it answers', async () => {
+    const storage = memoryStorage();
+    let saves = 0;
+    const counted = { ...storage, set: (value: string) => (saves++, storage.set(value)) };
+    const chat = new ChatChannel({ storage: counted });
+    const channel = new FakeChannel();
+    chat.attach(channel);
+    channel.open();
+    channel.receive(hello());
+    await pause(0);
+    saves = 0;
+    chat.addEventListener('message', () => void Promise.resolve().then(() => chat.send('reply').catch(() => {})));
+    channel.receive(frame(1));
+    await pause(0);
+    expect(saves).to.equal(1);
+    const saved = JSON.parse(storage.value!) as { log: { text: string }[] };
+    expect(saved.log.map((m) => m.text)).to.deep.equal(['text 1', 'reply']);
+    chat.detach();
+  });
+
   it('frames of a stream it has not heard a hello for are ignored, not counted', () => {
     const { chat, channel, drops } = manual();
     channel.receive(frame(1));

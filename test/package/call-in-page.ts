@@ -1,7 +1,7 @@
 // The browser half of npm-package.test.ts, run inside a loopback-only namespace:
 //   bash scripts/in-netns.sh node --import tsx test/package/call-in-page.ts <site folder>
-// Serves the folder (index.html + the page bundled from the installed package), starts a signaling
-// server, and has two people call each other through it. Exits 0 when they did.
+// Serves the folder (index.html + the page bundled from the installed package, and its chunks),
+// starts a signaling server, and has two people call each other through it. Exits 0 when they did.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -21,7 +21,9 @@ await signaling.listen({ port: 0, host: '127.0.0.1' });
 const server = `http://127.0.0.1:${(signaling.server.address() as AddressInfo).port}`;
 const files = createServer(async (request, response) => {
   const name = new URL(request.url ?? '/', 'http://site').pathname.slice(1) || 'index.html';
-  if (!['index.html', 'main.js'].includes(name)) return void response.writeHead(404).end();
+  // The page's bundle and its chunks (chat, device picker, Chinese: the package's dynamic imports).
+  const served = ['index.html', 'main.js'].includes(name) || /^chunks\/[\w-]+\.js$/.test(name);
+  if (!served) return void response.writeHead(404).end();
   const type = name.endsWith('.js') ? 'text/javascript' : 'text/html; charset=utf-8';
   response.writeHead(200, { 'content-type': type }).end(await readFile(join(site, name)));
 });

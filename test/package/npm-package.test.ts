@@ -31,8 +31,12 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-/** Bundles `code` (an entry module of the scratch project) with rollup, as a user's build would. */
-async function bundle(name: string, code: string): Promise<string> {
+/**
+ * Bundles `code` (an entry module of the scratch project) with rollup, as a user's build would;
+ * resolves with the entry's code, and writes every file of the output to `dir` when given (the
+ * package's dynamic imports make chunks of their own).
+ */
+async function bundle(name: string, code: string, dir?: string): Promise<string> {
   await writeFile(join(app, name), code);
   const build = await rollup({
     input: join(app, name),
@@ -40,8 +44,14 @@ async function bundle(name: string, code: string): Promise<string> {
     // An empty bundle is what an unused side-effect-free import should give; anything else is a problem.
     onwarn: (warning) => assert.equal(warning.code, 'EMPTY_BUNDLE', `rollup: ${warning.message}`),
   });
-  const { output } = await build.generate({ format: 'es' });
+  const { output } = await build.generate({ format: 'es', chunkFileNames: 'chunks/[name]-[hash].js' });
   await build.close();
+  if (dir) {
+    for (const file of output) {
+      await mkdir(join(dir, 'chunks'), { recursive: true });
+      await writeFile(join(dir, file.fileName), file.type === 'chunk' ? file.code : file.source);
+    }
+  }
   return output[0].code;
 }
 
@@ -126,8 +136,28 @@ test('the main entry has no side effects: importing the class defines no tag; th
   assert.match(defined, /customElements\.define\('rtc-call'/);
 });
 
+test("the package's dynamic imports carry over: a bundler splits chat, the device picker, device switching, stats and Chinese into chunks of their own", async () => {
+  const build = await rollup({ input: join(app, 'define.js'), plugins: [nodeResolve({ browser: true })] });
+  const { output } = await build.generate({ format: 'es' });
+  await build.close();
+  const [entry, ...chunks] = output.filter((file) => file.type === 'chunk');
+  assert.deepEqual(chunks.map((chunk) => chunk.name).sort(), [
+    'chat-channel',
+    'chat-panel',
+    'devices-controller',
+    'rtc-device-picker',
+    'stats',
+    'zh-CN',
+  ]);
+  assert.deepEqual(entry!.dynamicImports.length, chunks.length, 'each loaded with import()');
+  assert.doesNotMatch(entry!.code, /customElements\.define\('rtc-device-picker'/, 'the picker is defined by its chunk');
+  assert.doesNotMatch(entry!.code, /加入通话/, 'no Chinese string in the entry');
+});
+
 test('a page bundled by rollup from the installed package makes a call', async () => {
-  const code = await bundle(
+  const site = join(app, 'site');
+  await mkdir(site);
+  await bundle(
     'main.js',
     `import { RtcCall } from 'rtc-call';
 import 'rtc-call/rtc-call.js';
@@ -135,10 +165,8 @@ import 'rtc-call/rtc-call.js';
 // A bundled package has no script origin to default to: the page names its signaling server.
 RtcCall.defaultSignaling = new URL(location.href).searchParams.get('signaling');
 `,
+    site,
   );
-  const site = join(app, 'site');
-  await mkdir(site);
-  await writeFile(join(site, 'main.js'), code);
   await writeFile(
     join(site, 'index.html'),
     `<!doctype html>

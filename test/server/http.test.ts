@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { readFile, readdir } from 'node:fs/promises';
 import { test } from 'node:test';
 import { buildApp } from '../../server/app.js';
 import { startServer } from './helpers.js';
@@ -66,6 +67,46 @@ test('serves both drop-in scripts, content-hashed immutable copies named in /rtc
     assert.equal((await fetch(url + path)).status, 200, path);
   }
   assert.equal((await fetch(`${url}/rtc-call.js.mapx`)).status, 404);
+});
+
+test('serves the chunks the entry imports (CORS open, immutable by content hash) and nothing else under /chunks/', async (t) => {
+  const url = await startServer(t);
+  const chunks = (await readdir('dist/chunks')).filter((name) => name.endsWith('.js'));
+  assert.ok(chunks.length >= 4, `the build wrote the core and the lazy chunks: ${chunks.join(', ')}`);
+  for (const name of chunks) {
+    const chunk = await fetch(`${url}/chunks/${name}`, { headers: { origin: 'https://blog.example.com' } });
+    assert.equal(chunk.status, 200, name);
+    assert.equal(chunk.headers.get('content-type'), 'text/javascript; charset=utf-8', name);
+    assert.equal(chunk.headers.get('access-control-allow-origin'), '*', name);
+    assert.equal(chunk.headers.get('cross-origin-resource-policy'), 'cross-origin', name);
+    assert.equal(chunk.headers.get('x-content-type-options'), 'nosniff', name);
+    assert.equal(chunk.headers.get('cache-control'), 'public, max-age=31536000, immutable', name);
+    assert.deepEqual(Buffer.from(await chunk.arrayBuffer()), await readFile(`dist/chunks/${name}`), name);
+    const map = await fetch(`${url}/chunks/${name}.map`);
+    assert.equal(map.status, 200, `${name}.map`);
+    assert.ok(Array.isArray(((await map.json()) as { sources: unknown }).sources));
+  }
+  // The module entry (both its names) and the classic loader name what is served.
+  const manifest = (await (await fetch(`${url}/rtc-call.json`)).json()) as Record<string, { src: string }>;
+  const entry = await (await fetch(url + manifest.module!.src)).text();
+  for (const [, path] of entry.matchAll(/from"\.\/(chunks\/[^"]+)"/g)) {
+    assert.equal((await fetch(`${url}/${path}`)).status, 200, path);
+  }
+  const loader = await (await fetch(url + manifest.classic!.src)).text();
+  assert.ok(loader.includes(`"${manifest.module!.src.slice(1)}"`), 'the pinned loader imports the pinned entry');
+  const [name] = chunks as [string];
+  for (const path of [
+    name.replace(/-[0-9a-f]{10}\.js$/, '-0123456789.js'), // an older build
+    'nothing-0123456789.js',
+    'core.js',
+    name.replace(/\.js$/, '.mjs'),
+    `..%2F${name}`,
+    '..%2F..%2Fpackage.json',
+  ]) {
+    const response = await fetch(`${url}/chunks/${path}`);
+    assert.equal(response.status, 404, path);
+    assert.equal(response.headers.get('access-control-allow-origin'), '*', path);
+  }
 });
 
 test('main.ts reads PORT/HOST from the environment, logs JSON, and exits cleanly on SIGTERM', async () => {

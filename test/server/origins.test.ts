@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import WebSocket from 'ws';
 import { io as connectClient } from 'socket.io-client';
 import { buildApp } from '../../server/app.js';
-import { originAllowed } from '../../server/plugins/signaling.js';
+import { originAllowed } from '../../server/plugins/handshake.js';
 import { connect, metric, next, request, startServer } from './helpers.js';
 
 const ALLOWED = 'https://app.example.com';

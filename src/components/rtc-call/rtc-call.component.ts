@@ -1,13 +1,38 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { CallController, type CallError, type CallState } from '../../controllers/call-controller.js';
-import { DevicesController, type DeviceKind } from '../../controllers/devices-controller.js';
-import { hasResumableSession } from '../../controllers/session-store.js';
+import type { DevicesController } from '../../controllers/devices-controller.js';
+import { hasResumableSession } from '../../call/session-store.js';
 import { UserMediaController, type MediaError } from '../../controllers/user-media-controller.js';
-import { RtcErrorEvent, type MediaState } from '../../events/events.js';
+import { RtcErrorEvent, type DeviceKind, type MediaState } from '../../events/events.js';
 import type { ChatMessage } from '../../webrtc/chat-channel.js';
-import { stringsFor, type Strings } from '../../i18n/index.js';
-import { signalBars } from '../../webrtc/stats.js';
+import { en, type CallStrings, type Strings } from '../../i18n/en.js';
+import { loadStrings, loadedStrings } from '../../i18n/load-strings.js';
+import { loadDevicePicker } from '../../lazy-device-picker.js';
+import { signalBars } from '../../webrtc/signal-bars.js';
+import type { ChatRefusal, chatPanel as ChatPanel } from './chat-panel.js';
 import { styles } from './rtc-call.styles.js';
+
+// The chat panel is a chunk of its own: loaded when the chat first opens, prefetched once connected.
+// A failed fetch is tried again by the next update of an open chat.
+let chatPanel: typeof ChatPanel | undefined;
+let chatLoading: Promise<unknown> | undefined;
+
+function loadChatPanel(): Promise<unknown> {
+  chatLoading ??= import('./chat-panel.js').then(
+    (module) => (chatPanel = module.chatPanel),
+    (error: unknown) => {
+      chatLoading = undefined;
+      throw error;
+    },
+  );
+  return chatLoading;
+}
+
+/**
+ * When device switching loads: seated and alone, or once connected (the first sound comes after
+ * that). Not while connecting, which its fetch and first device reads would slow down.
+ */
+const DEVICES_FROM = new Set<CallState>(['waiting', 'connected', 'reconnecting']);
 
 /**
  * A 1:1 video call in one element.
@@ -90,10 +115,12 @@ export class RtcCall extends LitElement {
   /** Whether the device settings (an embedded `<rtc-device-picker>`) are shown. */
   protected settingsOpen = false;
   /** Why the last message could not be sent, shown under the input. */
-  protected chatError = '';
+  protected chatError: ChatRefusal | null = null;
 
   readonly #media = new UserMediaController(this);
-  readonly #call = new CallController(this, this.#media);
+  // Alone in the room, the call waits for device switching too (the speaker must be the chosen
+  // one before anyone is heard); with someone there, it loads once connected (DEVICES_FROM).
+  readonly #call = new CallController(this, this.#media, () => this.#loadDevices());
   #started = false;
   #unread = 0;
   #stickToBottom = true;
@@ -101,19 +128,37 @@ export class RtcCall extends LitElement {
   #audioBlocked = false;
 
   // Devices (issue 6): camera and microphone follow the choice without renegotiation, the remote
-  // audio plays on the chosen speaker, and a device that goes away falls back to the default.
-  readonly #devices = new DevicesController(this, {
-    stream: () => this.#media.stream,
-    peerConnection: () => this.peerConnection,
-    sink: () => this.renderRoot.querySelector<HTMLVideoElement>('video.remote-view'),
-  });
+  // audio plays on the chosen speaker, and a device that goes away falls back to the default. The
+  // code (a chunk of the drop-in) loads once waiting or connected (DEVICES_FROM), or with a choice.
+  // The camera itself starts on the remembered devices without it (call/remembered-devices.ts).
+  #devices: Promise<DevicesController> | null = null;
+
+  #loadDevices(): Promise<DevicesController> {
+    this.#devices ??= import('../../controllers/devices-controller.js').then(
+      ({ DevicesController }) => {
+        const devices = new DevicesController(this, {
+          stream: () => this.#media.stream,
+          peerConnection: () => this.peerConnection,
+          sink: () => this.renderRoot.querySelector<HTMLVideoElement>('video.remote-view'),
+          listOnConnect: false, // the list is read when the stream comes, after the camera started
+        });
+        this.requestUpdate(); // its hostUpdated() puts the stream on the remembered devices
+        return devices;
+      },
+      (error: unknown) => {
+        this.#devices = null; // the network: asked for again next time
+        throw error;
+      },
+    );
+    return this.#devices;
+  }
 
   /**
    * Switches camera, microphone or speaker, mid-call without renegotiation (mute state carries
    * over), and remembers the choice for the next visit. Fires `rtc-device-change`.
    */
-  setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
-    return this.#devices.select(kind, deviceId);
+  async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    return (await this.#loadDevices()).select(kind, deviceId);
   }
 
   /** Current state of the call. */
@@ -216,12 +261,40 @@ export class RtcCall extends LitElement {
 
   constructor() {
     super();
+    // Once connected, the features a call may open are fetched while the page is idle, so opening
+    // them never waits on the network (and the fetch does not compete with the join itself).
+    this.addEventListener('rtc-state-change', (event) => {
+      if (event.state !== 'connected') return;
+      const prefetch = (): void => {
+        if (!this.noChat) loadChatPanel().catch(() => undefined);
+        loadDevicePicker().catch(() => undefined);
+      };
+      if (typeof requestIdleCallback === 'function') requestIdleCallback(prefetch, { timeout: 2000 });
+      else setTimeout(prefetch, 200);
+    });
     this.addEventListener('rtc-message', (event) => {
       const t = this.#strings();
       if (!this.chatOpen || document.hidden) this.#unread += 1;
       // A function, not a string: `$&` and the like in peer text would expand in a replacement string.
       this.notice = t['chat.new'].replace('{text}', () => event.message.text.slice(0, 200));
     });
+    // The conversation is drawn only while the chat is open (a closed one costs no redraw per
+    // message or acknowledgement; the unread count follows rtc-message above).
+    this.#call.addEventListener('chat-change', () => {
+      if (this.chatOpen) this.requestUpdate();
+    });
+  }
+
+  /**
+   * An update that needs a chunk waits for it, so no frame shows less than it should: a Chinese
+   * page renders in Chinese from its first frame, an opened chat with its panel, opened settings
+   * with the picker defined. (Chat and picker are prefetched once connected, so the wait is rare.)
+   */
+  protected override async scheduleUpdate(): Promise<void> {
+    if (!loadedStrings(this.#lang())) await loadStrings(this.#lang());
+    if (this.chatOpen && !chatPanel) await loadChatPanel().catch(() => undefined);
+    if (this.settingsOpen) await loadDevicePicker().catch(() => undefined);
+    super.scheduleUpdate();
   }
 
   override disconnectedCallback(): void {
@@ -231,6 +304,10 @@ export class RtcCall extends LitElement {
 
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
+    // The remote video's speaker must be the chosen one before the other person is heard. Made
+    // late, the controller still puts the stream on the devices there are (a devicechange before
+    // it is not lost). A failed fetch is tried again at the next update.
+    if (DEVICES_FROM.has(this.#call.state) && !this.#devices) this.#loadDevices().catch(() => undefined);
     this.#attach('video.self-view', this.#call.screenStream ?? this.#media.stream);
     const remote = this.#attach('video.remote-view', this.#call.remoteStream);
     if (remote) {
@@ -285,11 +362,12 @@ export class RtcCall extends LitElement {
     return this.lang || this.closest('[lang]')?.getAttribute('lang') || navigator.language;
   }
 
-  #strings(): Strings {
-    return stringsFor(this.#lang(), this.strings);
+  #strings(): CallStrings {
+    const base = loadedStrings(this.#lang()) ?? en;
+    return this.strings ? { ...base, ...this.strings } : base;
   }
 
-  async #copyDiagnostics(t: Strings): Promise<void> {
+  async #copyDiagnostics(t: CallStrings): Promise<void> {
     try {
       await navigator.clipboard.writeText(this.diagnostics());
       this.notice = t['notice.copied'];
@@ -298,7 +376,7 @@ export class RtcCall extends LitElement {
     }
   }
 
-  async #toggleScreen(t: Strings): Promise<void> {
+  async #toggleScreen(t: CallStrings): Promise<void> {
     try {
       if (this.#call.screenStream) await this.stopScreenShare();
       else await this.startScreenShare();
@@ -310,28 +388,6 @@ export class RtcCall extends LitElement {
     }
   }
 
-  async #send(t: Strings, input: HTMLTextAreaElement): Promise<void> {
-    const text = input.value;
-    this.chatError = '';
-    const sent = this.sendMessage(text);
-    sent.catch((error: unknown) => {
-      const code = (error as { code?: string }).code;
-      this.chatError = t[`chat.error.${code}` as keyof Strings] ?? String(error);
-    });
-    // Refusals are synchronous checks: clear the input only for a message that was taken.
-    await Promise.race([sent.then(() => undefined), new Promise((resolve) => setTimeout(resolve))]).catch(
-      () => undefined,
-    );
-    if (!this.chatError) input.value = '';
-    this.#stickToBottom = true;
-  }
-
-  #onChatKey(t: Strings, event: KeyboardEvent): void {
-    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
-    event.preventDefault();
-    void this.#send(t, event.target as HTMLTextAreaElement);
-  }
-
   #toggleChat(): void {
     this.chatOpen = !this.chatOpen;
     if (this.chatOpen) {
@@ -340,55 +396,26 @@ export class RtcCall extends LitElement {
     }
   }
 
-  #chat(t: Strings) {
-    const messages = this.#call.messages;
-    return html`<section class="chat" part="chat" aria-label=${t['chat.label']}>
-      <ol
-        class="messages"
-        tabindex="0"
-        aria-label=${t['chat.label']}
-        @scroll=${(event: Event) => {
-          const list = event.target as HTMLElement;
-          this.#stickToBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 24;
-        }}
-      >
-        ${messages.length === 0 ? html`<li class="empty">${t['chat.empty']}</li>` : nothing}
-        ${messages.map(
-          (message) =>
-            html`<li class="message--${message.from}">
-              <span class="who">${message.from === 'local' ? t['chat.you'] : t['chat.them']}</span>
-              <p dir="auto">${message.text}</p>
-              ${message.from === 'local' ? html`<span class="meta">${t[`chat.${message.status}`]}</span>` : nothing}
-            </li>`,
-        )}
-      </ol>
-      <form
-        @submit=${(event: Event) => {
-          event.preventDefault();
-          void this.#send(t, (event.target as HTMLFormElement).querySelector('textarea')!);
-        }}
-      >
-        <textarea
-          rows="2"
-          dir="auto"
-          aria-label=${t['chat.input']}
-          placeholder=${t['chat.input']}
-          aria-describedby="chat-error"
-          @keydown=${(event: KeyboardEvent) => this.#onChatKey(t, event)}
-        ></textarea>
-        <button type="submit">${t['chat.send']}</button>
-      </form>
-      <div id="chat-error" class="error" role="alert">
-        ${this.chatError || (this.#call.chat?.unsaved ? t['chat.unsaved'] : '')}
-      </div>
-    </section>`;
+  #chat(t: CallStrings) {
+    // Loaded before this update (scheduleUpdate); missing only when it could not be fetched.
+    if (!chatPanel) return nothing;
+    return chatPanel(t, {
+      root: this.renderRoot as ShadowRoot,
+      messages: this.#call.messages,
+      refusal: this.chatError,
+      unsaved: !!this.#call.chat?.unsaved,
+      sendMessage: (text) => this.sendMessage(text),
+      refused: (refusal) => (this.chatError = refusal),
+      sent: () => (this.#stickToBottom = true),
+      scrolled: (atBottom) => (this.#stickToBottom = atBottom),
+    });
   }
 
-  #settingsToggle(t: Strings) {
+  #settingsToggle(t: CallStrings) {
     return this.#toggle(t['action.settings'], this.settingsOpen, () => (this.settingsOpen = !this.settingsOpen), false);
   }
 
-  #statusText(t: Strings): string {
+  #statusText(t: CallStrings): string {
     const error = this.#call.error;
     if (error) return t[`error.${error.code}`];
     if (this.#call.endReason === 'replaced') return t['state.replaced'];
@@ -396,7 +423,7 @@ export class RtcCall extends LitElement {
   }
 
   /** Says so when the machine had less than asked for (no camera, or no devices at all). */
-  #mediaHint(t: Strings): string {
+  #mediaHint(t: CallStrings): string {
     const local = this.#media.stream;
     if (!local) return t['notice.no-devices'];
     if (!this.audioOnly && !local.getVideoTracks().length) return t['notice.audio-only'];
@@ -415,7 +442,7 @@ export class RtcCall extends LitElement {
     </button>`;
   }
 
-  #controls(t: Strings, state: CallState) {
+  #controls(t: CallStrings, state: CallState) {
     if (state === 'idle' || state === 'ended' || state === 'failed') {
       const label = state === 'failed' ? t['action.retry'] : t['action.join'];
       return html`<button type="button" class="join" @click=${() => this.join()}>${label}</button>

@@ -8,7 +8,9 @@ import {
 } from '../../controllers/devices-controller.js';
 import { PreviewController } from '../../controllers/preview-controller.js';
 import { toMediaError, type MediaError } from '../../controllers/user-media-controller.js';
-import { stringsFor, type Strings } from '../../i18n/index.js';
+import { enDevices } from '../../i18n/en-devices.js';
+import { en, type CallStrings } from '../../i18n/en.js';
+import { loadStrings, loadedStrings } from '../../i18n/load-strings.js';
 import { styles } from './rtc-device-picker.styles.js';
 
 /** What the picker needs of the `<rtc-call>` it is bound to. */
@@ -96,6 +98,16 @@ export class RtcDevicePicker extends LitElement {
     this.#bind(null);
   }
 
+  /** A Chinese picker renders in Chinese from its first frame: its strings (a chunk) load first. */
+  protected override async scheduleUpdate(): Promise<void> {
+    if (!loadedStrings(this.#lang())) await loadStrings(this.#lang());
+    super.scheduleUpdate();
+  }
+
+  #lang(): string {
+    return this.lang || (this.#bound ?? this.#findCall())?.lang || document.documentElement.lang;
+  }
+
   protected override willUpdate(changed: PropertyValues): void {
     super.willUpdate(changed);
     this.#bind(this.#findCall());
@@ -168,7 +180,8 @@ export class RtcDevicePicker extends LitElement {
   }
 
   protected override render() {
-    const t = stringsFor(this.lang || this.#bound?.lang || document.documentElement.lang);
+    // Its English strings came with it (a chunk); a translation goes over them.
+    const t = { ...enDevices, ...(loadedStrings(this.#lang()) ?? en) };
     const kinds = this.#kinds();
     const error = this.#preview.error ?? this.#error;
     const errorLine = error ? html`<p class="error" role="alert">${t[`error.${error.code}`]}</p>` : nothing;
@@ -206,7 +219,7 @@ export class RtcDevicePicker extends LitElement {
     `;
   }
 
-  #select(kind: DeviceKind, t: Strings) {
+  #select(kind: DeviceKind, t: CallStrings & typeof enDevices) {
     const name = t[`devices.${kind}`];
     // No speaker select without setSinkId (Safari before 18.4, iOS), nor where no speaker is listed
     // (Firefox lists none without an audio backend, WebKit lists only some): never a dead control.

@@ -88,10 +88,15 @@ export class SeatsUnavailableError extends Error {
   override name = 'SeatsUnavailableError';
 }
 
-/** Seats per room, as many rooms as fit in this process. */
+/** Seats per room. */
 export const SEATS_PER_ROOM = 2;
 
-/** In-memory seats: the embedded default, for a single process. */
+/** Whether `socketId` still holds `holder`'s seat among `occupants` (a reload or reconnect may have taken it back). */
+export function holdsSeat(occupants: readonly Seat[], holder: string, socketId: string): boolean {
+  return occupants.some((seat) => seat.holder === holder && seat.socketId === socketId);
+}
+
+/** In-memory seats: the embedded default, for a single process (as many rooms as fit in it). */
 export class MemorySeatStore implements SeatStore {
   // Keys carry a prefix so that a room name can never collide with anything else in the map.
   readonly #rooms = new Map<string, Map<string, Seat>>();
