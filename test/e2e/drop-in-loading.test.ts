@@ -14,6 +14,7 @@ import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../browser/chromium.js';
 import { EMBED_SERVER_PLACEHOLDER } from '../../server/plugins/static.js';
 import { startApp } from '../server/helpers.js';
 import {
+  HTML,
   MODULE_TAG,
   blogPost,
   exchangeChat,
@@ -25,7 +26,6 @@ import {
 } from './embed-support.js';
 import { person, waitForState } from './support.js';
 
-const HTML = 'text/html; charset=utf-8';
 /** The budgets of scripts/check-bundle-size.mjs, in bytes of gzip. */
 const CRITICAL_BUDGET = 24 * 1024;
 const SESSION_BUDGET = 48 * 1024;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'puppeteer-core';
 import { startApp } from '../server/helpers.js';
-import { blogPost, startBlog, strictPolicy } from './embed-support.js';
+import { HTML, blogPost, startBlog, strictPolicy } from './embed-support.js';
 import {
   assertNoErrors,
   click,
@@ -18,8 +18,6 @@ import {
   waitForState,
   type Person,
 } from './engines.js';
-
-const HTML = 'text/html; charset=utf-8';
 
 // Every violation the page reports, by event, before any script of the page runs. A string, so that
 // tsx adds nothing to it (engines.ts).

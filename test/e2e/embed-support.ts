@@ -10,6 +10,9 @@ import { waitForRemoteVideo, waitForState } from './support.js';
 const DEMO = new URL('../../demo/', import.meta.url);
 
 /** The script tag of demo/embed.html, as a blog post holds it. */
+
+/** The content type of the blog pages these tests serve. */
+export const HTML = 'text/html; charset=utf-8';
 export const MODULE_TAG = `<script type="module" src="${EMBED_SERVER_PLACEHOLDER}/rtc-call.js"></script>`;
 
 /**

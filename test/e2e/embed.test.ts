@@ -10,6 +10,7 @@ import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../browser/chromium.js';
 import { EMBED_SERVER_PLACEHOLDER } from '../../server/plugins/static.js';
 import { startApp } from '../server/helpers.js';
 import {
+  HTML,
   MODULE_TAG,
   blogPost,
   exchangeChat,
@@ -20,8 +21,6 @@ import {
   strictPolicy,
 } from './embed-support.js';
 import { person, waitForState } from './support.js';
-
-const HTML = 'text/html; charset=utf-8';
 
 let browser: Browser;
 before(async () => {

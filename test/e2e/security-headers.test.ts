@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { EMBED_SERVER_PLACEHOLDER } from '../../server/plugins/static.js';
 import { startApp } from '../server/helpers.js';
 import {
+  HTML,
   MODULE_TAG,
   blogPost,
   exchangeChat,
@@ -17,8 +18,6 @@ import {
   startBlog,
 } from './embed-support.js';
 import { launchBrowser, person, waitForState } from './support.js';
-
-const HTML = 'text/html; charset=utf-8';
 
 test('security headers (issue 13 item 8): the demo page makes a call and chats under its Content-Security-Policy with no violation', async (t) => {
   const { url } = await startApp(t);
