@@ -784,8 +784,10 @@ export class CallSession extends EventTarget {
     this.state = state;
     this.#timeline.push({ at: performance.now() - this.#startedAt, state });
     this.#onStateEntered(state);
-    this.#changed();
+    // The page hears of it before the view redraws: what it does in reply (a message sent the
+    // moment the call connects, say) goes out ahead of the render's work.
     this.#target.dispatchEvent(new RtcStateChangeEvent(state, previous));
+    this.#changed();
   }
 }
 
