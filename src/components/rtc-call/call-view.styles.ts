@@ -25,6 +25,15 @@ export const callViewStyles = css`
     background: #374151;
     stroke-width: 1.5;
   }
+  .timer {
+    position: absolute;
+    inset: 0.5em auto auto 50%;
+    transform: translateX(-50%);
+    padding: 0.1em 0.5em;
+    border-radius: 999px;
+    background: rgb(0 0 0 / 0.65);
+    font-variant-numeric: tabular-nums;
+  }
   .badge.poor {
     background: #92400e;
   }

@@ -103,7 +103,8 @@ export function callControls(t: CallStrings, el: CallViewHost) {
   const local = el.localStream;
   const { micEnabled: mic, cameraEnabled: camera, sharing, unread } = el;
   const remote = remoteVideo(el);
-  const pip = !!remote && document.pictureInPictureElement === remote;
+  // Inside the shadow root: the document sees its host as the picture-in-picture element.
+  const pip = !!remote && (el.renderRoot as ShadowRoot).pictureInPictureElement === remote;
   const fullscreen = document.fullscreenElement === el;
   const toggle = (entered: Promise<unknown>) =>
     void entered.then(
@@ -212,6 +213,30 @@ export function callDuration(el: CallViewHost, now = Date.now()): string | null 
     : `${Math.floor(minutes / 60)}:${two(minutes % 60)}:${two(seconds % 60)}`;
 }
 
+const locks = new WeakMap<CallViewHost, Promise<WakeLockSentinel | null>>();
+
+/**
+ * Keeps the screen on while the call is up (a screen wake lock, where the browser has one): taken
+ * at the first in-call redraw, released when the call leaves `connected`/`reconnecting`. The
+ * browser releases it while the page is hidden; the next redraw (each second) takes it again.
+ */
+export function keepAwake(el: CallViewHost): void {
+  if (!live(el) || locks.has(el) || document.visibilityState !== 'visible' || !navigator.wakeLock) return;
+  const lock = navigator.wakeLock.request('screen').catch(() => null);
+  locks.set(el, lock);
+  const forget = (): void => {
+    if (locks.get(el) === lock) locks.delete(el);
+    el.removeEventListener('rtc-state-change', ended);
+  };
+  const ended = (): void => {
+    if (live(el)) return;
+    forget();
+    void lock.then((sentinel) => sentinel?.release());
+  };
+  el.addEventListener('rtc-state-change', ended);
+  void lock.then((sentinel) => (sentinel ? sentinel.addEventListener('release', forget) : forget()));
+}
+
 /**
  * What lies over the other person's video: the call's duration, what they send (a placeholder
  * where their camera is off), a notice while the connection is poor, and the signal bars.
@@ -221,6 +246,7 @@ export function callOverlays(t: CallStrings, el: CallViewHost) {
   const stats = el.callStats;
   const bars = signalBars(stats);
   const duration = callDuration(el);
+  keepAwake(el);
   return html`${
       remote && el.peerConnection && !remote.video && !remote.screen
         ? html`<div class="placeholder" part="remote-placeholder">
@@ -228,8 +254,8 @@ export function callOverlays(t: CallStrings, el: CallViewHost) {
           </div>`
         : nothing
     }
+    ${duration ? html`<span class="timer" part="call-timer">${duration}</span>` : nothing}
     <div class="badges">
-      ${duration ? html`<span class="badge" part="call-timer">${duration}</span>` : nothing}
       ${
         remote && el.peerConnection
           ? html`${!remote.video ? html`<span class="badge">${t['remote.camera-off']}</span>` : nothing}

@@ -24,6 +24,9 @@ export const styles = css`
     box-sizing: border-box;
     display: block;
     height: 100%;
+    /* Never taller than the screen: a page that made the element inline (all: unset) leaves the
+       percentage to some ancestor's height; a wide box with no height set shrinks its 16:10. */
+    max-height: 100vh;
     /* Usable even in a column a page squeezed to nothing. */
     min-width: 18em;
     container-type: inline-size;
