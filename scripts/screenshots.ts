@@ -103,6 +103,7 @@ try {
       await me.keyboard.press('Escape');
       await me.locator('rtc-call .join').click();
       await state(me, 'waiting');
+      await me.waitForTimeout(400); // the preview moves into its corner (a 0.2 s transition)
       await me.screenshot({ path: name('waiting') });
 
       const peer = await open();

@@ -148,6 +148,7 @@ test("the package's dynamic imports carry over: a bundler splits the in-call vie
     'devices-controller',
     'rtc-device-picker',
     'stats',
+    'switch-track',
     'zh-CN',
   ]);
   assert.deepEqual(entry!.dynamicImports.length, chunks.length, 'each loaded with import()');

@@ -91,6 +91,7 @@ test("the check's critical path is what rollup says the entry imports statically
       'chunks/devices-controller',
       'chunks/rtc-device-picker',
       'chunks/stats',
+      'chunks/switch-track',
       'chunks/zh-CN',
     ],
     'the in-call view, chat, settings, device switching, stats and Chinese load when used',

@@ -145,7 +145,7 @@ export const callViewStyles = css`
     max-height: 26em;
     padding: 0.5em;
     border-radius: calc(var(--rtc-call-radius, 12px) - 4px);
-    background: rgb(17 24 39 / 0.94);
+    background: var(--rtc-call-background, #111827);
   }
   /* Settings: a dialog over the video (never over the controls), scrolled inside. */
   .settings {

@@ -89,6 +89,9 @@ function idle(work: () => void): void {
  * @csspart chat - the chat panel: a side panel on a wide box, a sheet over the video on a narrow one.
  * @csspart message - one message of the chat.
  * @csspart settings - the settings dialog, over the video.
+ * @csspart call-timer - how long the call has been up.
+ * @csspart remote-placeholder - over the other person's video while their camera is off.
+ * @csspart poor-connection - "Poor connection", while the stats say so.
  *
  * @cssproperty --rtc-call-background - background of the widget.
  * @cssproperty --rtc-call-color - text colour.
