@@ -253,4 +253,10 @@ export default [
     },
     plugins: [pinnedEntry()],
   },
+  // The demo page's script with its QR encoder (uqr), served as /demo.js. Not part of the drop-in.
+  {
+    input: 'demo/demo.js',
+    output: { file: 'dist/demo.js', format: 'es', plugins: [terser({ ...terserOptions, module: true })] },
+    plugins: [nodeResolve({ browser: true })],
+  },
 ];

@@ -90,7 +90,10 @@ const coturnCommands: TestRunnerPlugin = {
 };
 
 // The element suites; `*.prompt.test.ts` need a Chromium without the fake media UI.
-const ELEMENT_SUITES = ['test/browser/**/*.test.ts', '!test/browser/**/*.prompt.test.ts'];
+// RTC_TEST_FILES=test/browser/x.test.ts runs one file (in Chromium and Firefox alike) while working on it.
+const ELEMENT_SUITES = process.env.RTC_TEST_FILES
+  ? [process.env.RTC_TEST_FILES]
+  : ['test/browser/**/*.test.ts', '!test/browser/**/*.prompt.test.ts'];
 
 const config: TestRunnerConfig = {
   files: ELEMENT_SUITES,

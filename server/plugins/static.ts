@@ -122,7 +122,8 @@ async function sendChunk(reply: FastifyReply, file: string) {
  */
 export const staticPlugin: FastifyPluginAsync = async (app) => {
   app.get('/', (_request, reply) => sendFile(reply, 'demo/index.html', HTML));
-  app.get('/demo.js', (_request, reply) => sendFile(reply, 'demo/demo.js', JS));
+  // Built (npm run build): demo/demo.js with its QR encoder.
+  app.get('/demo.js', (_request, reply) => sendFile(reply, 'dist/demo.js', JS));
   app.get('/demo.css', (_request, reply) => sendFile(reply, 'demo/demo.css', CSS));
 
   app.get('/embed.html', async (_request, reply) => {

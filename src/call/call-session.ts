@@ -92,6 +92,8 @@ export class CallSession extends EventTarget {
   remoteMedia: MediaState | null = null;
   micEnabled = true;
   cameraEnabled = true;
+  /** The camera turned off (setCameraEnabled), to open again. */
+  #cameraId = '';
   /** The screen being shared, while sharing. */
   screenStream: MediaStream | null = null;
   /** The last `rtc-stats` figures. */
@@ -265,9 +267,42 @@ export class CallSession extends EventTarget {
     this.#mediaChanged();
   }
 
-  /** Turns the camera picture off or on (the peer is told and sees black, then the placeholder). */
+  /**
+   * Turns the camera off or on; the peer is told. Off stops the camera's track (its light goes
+   * off) and sends no video; on opens the same camera again and hands the new track to the same
+   * sender (`replaceTrack`: no renegotiation). A camera that cannot be opened again stays off,
+   * with an `rtc-error`.
+   */
   setCameraEnabled(enabled: boolean): void {
     this.cameraEnabled = enabled;
+    const stream = this.#media.stream;
+    const track = stream?.getVideoTracks()[0];
+    if (!enabled && track?.readyState === 'live') {
+      this.#cameraId = track.getSettings().deviceId ?? '';
+      track.stop();
+      if (!this.screenStream) void this.peer?.setLocalTrack('video', null, stream!);
+    } else if (enabled && track?.readyState === 'ended') {
+      void this.#reopenCamera(stream!);
+    }
+    this.#applyEnabled();
+    this.#mediaChanged();
+  }
+
+  /** Opens the camera turned off again, in the stream and on the sender (see setCameraEnabled). */
+  async #reopenCamera(stream: MediaStream): Promise<void> {
+    try {
+      // Device switching's code (a chunk of the drop-in): the one place a track is swapped in place.
+      const { switchTrack } = await import('../webrtc/switch-track.js');
+      const track = await switchTrack({ stream, kind: 'videoinput', deviceId: this.#cameraId });
+      if (!this.cameraEnabled || this.#media.stream !== stream) {
+        track.stop(); // turned off again, or the call ended, meanwhile
+        return;
+      }
+      if (!this.screenStream) await this.peer?.setLocalTrack('video', track, stream);
+    } catch (error) {
+      this.cameraEnabled = false;
+      this.#target.dispatchEvent(new RtcErrorEvent(toMediaError(error).code, (error as Error).message));
+    }
     this.#applyEnabled();
     this.#mediaChanged();
   }

@@ -53,6 +53,35 @@ describe('<rtc-call> controls: the remote side sees each change', () => {
     await until(() => b.remoteMedia?.video === true, 'camera on to reach the peer');
   });
 
+  it('camera off releases the camera (its track stopped, nothing sent); on opens it again on the same sender, without renegotiation', async () => {
+    const [a, b] = await connectedPair();
+    await expectRemoteVideoFlowing(b);
+    const pc = a.peerConnection!;
+    const negotiations: string[] = [];
+    for (const side of [pc, b.peerConnection!])
+      side.addEventListener('negotiationneeded', () => negotiations.push('needed'));
+    const sender = pc.getSenders().find((s) => s.track?.kind === 'video')!;
+    const camera = sender.track!;
+    const deviceId = camera.getSettings().deviceId;
+
+    a.setCameraEnabled(false);
+    expect(camera.readyState).to.equal('ended', 'the camera track is stopped: its light goes off');
+    await until(() => sender.track === null, 'the sender to send nothing');
+    await until(() => b.remoteMedia?.video === false, 'the peer to learn the camera is off');
+
+    button(a, 'Camera').click();
+    await until(() => a.localStream!.getVideoTracks()[0]?.readyState === 'live', 'a new camera track');
+    const reopened = a.localStream!.getVideoTracks()[0]!;
+    expect(reopened).to.not.equal(camera);
+    expect(reopened.getSettings().deviceId).to.equal(deviceId, 'the same camera');
+    expect(a.localStream!.getVideoTracks()).to.have.length(1, 'the stopped track left the stream');
+    await until(() => sender.track === reopened, 'the same sender to carry it');
+    await until(() => b.remoteMedia?.video === true, 'the peer to learn the camera is on');
+    await expectRemoteVideoFlowing(b);
+    expect(negotiations).to.deep.equal([], 'no renegotiation either way');
+    expect([pc.signalingState, b.peerConnection!.signalingState]).to.deep.equal(['stable', 'stable']);
+  });
+
   itNotInFirefox(
     'headless Firefox has no screen to capture: getDisplayMedia rejects with NotFoundError (its fake media has no fake screen)',
     'screen share replaces the camera track, the peer decodes screen frames, and stopping reverts',

@@ -206,9 +206,11 @@ test('a hostile stylesheet (all: unset, video {display: none}, huge fonts) neith
       const onTop = await video.evaluate((el) => {
         const rect = el.getBoundingClientRect();
         const root = el.getRootNode() as ShadowRoot;
-        return root.elementFromPoint(rect.x + rect.width / 2, rect.y + rect.height / 2) === el;
+        const top = root.elementFromPoint(rect.x + rect.width / 2, rect.y + rect.height / 2);
+        // What is there instead, for the message: another element, or nothing (the point is off the page).
+        return top === el || `${top ? top.localName : 'nothing'} at the centre of ${JSON.stringify(rect)}`;
       });
-      assert.ok(onTop, `nothing covers the ${part}`);
+      assert.ok(onTop === true, `nothing covers the ${part} (${onTop})`);
     }
     const hangup = page.getByRole('button', { name: 'Hang up' });
     assert.deepEqual(

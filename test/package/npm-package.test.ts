@@ -136,17 +136,19 @@ test('the main entry has no side effects: importing the class defines no tag; th
   assert.match(defined, /customElements\.define\('rtc-call'/);
 });
 
-test("the package's dynamic imports carry over: a bundler splits chat, the device picker, device switching, stats and Chinese into chunks of their own", async () => {
+test("the package's dynamic imports carry over: a bundler splits the in-call view, chat, the device picker, device switching, stats and Chinese into chunks of their own", async () => {
   const build = await rollup({ input: join(app, 'define.js'), plugins: [nodeResolve({ browser: true })] });
   const { output } = await build.generate({ format: 'es' });
   await build.close();
   const [entry, ...chunks] = output.filter((file) => file.type === 'chunk');
   assert.deepEqual(chunks.map((chunk) => chunk.name).sort(), [
+    'call-view',
     'chat-channel',
     'chat-panel',
     'devices-controller',
     'rtc-device-picker',
     'stats',
+    'switch-track',
     'zh-CN',
   ]);
   assert.deepEqual(entry!.dynamicImports.length, chunks.length, 'each loaded with import()');

@@ -85,14 +85,16 @@ test("the check's critical path is what rollup says the entry imports statically
       .map((name) => name.replace(/-[0-9a-f]{10}\.js$/, ''))
       .sort(),
     [
+      'chunks/call-view',
       'chunks/chat-channel',
       'chunks/chat-panel',
       'chunks/devices-controller',
       'chunks/rtc-device-picker',
       'chunks/stats',
+      'chunks/switch-track',
       'chunks/zh-CN',
     ],
-    'chat, settings, device switching, stats and Chinese load when used',
+    'the in-call view, chat, settings, device switching, stats and Chinese load when used',
   );
   assert.deepEqual((await readdir('dist/chunks')).filter((name) => name.endsWith('.js')).sort(), [
     ...[...chunks.keys()]

@@ -4,13 +4,14 @@ import { css } from 'lit';
 export const chatStyles = css`
   .chat {
     display: grid;
+    grid-template-rows: minmax(0, 1fr) auto auto;
     gap: 0.5em;
   }
   .messages {
     margin: 0;
     padding: 0.5em;
     list-style: none;
-    max-height: 18em;
+    min-height: 0;
     overflow-y: auto;
     display: flex;
     flex-direction: column;

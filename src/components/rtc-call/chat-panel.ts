@@ -86,7 +86,7 @@ export function chatPanel(strings: CallStrings, view: ChatPanelView) {
       ${messages.length === 0 ? html`<li class="empty">${t['chat.empty']}</li>` : nothing}
       ${messages.map(
         (message) =>
-          html`<li class="message--${message.from}">
+          html`<li class="message--${message.from}" part="message">
             <span class="who">${message.from === 'local' ? t['chat.you'] : t['chat.them']}</span>
             <p dir="auto">${message.text}</p>
             ${message.from === 'local' ? html`<span class="meta">${t[`chat.${message.status}`]}</span>` : nothing}

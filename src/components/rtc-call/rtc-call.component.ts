@@ -8,8 +8,8 @@ import type { ChatMessage } from '../../webrtc/chat-channel.js';
 import { en, type CallStrings, type Strings } from '../../i18n/en.js';
 import { loadStrings, loadedStrings } from '../../i18n/load-strings.js';
 import { loadDevicePicker } from '../../lazy-device-picker.js';
-import { signalBars } from '../../webrtc/signal-bars.js';
 import type { ChatRefusal, chatPanel as ChatPanel } from './chat-panel.js';
+import type { CallViewHost } from './call-view.js';
 import { styles } from './rtc-call.styles.js';
 
 // The chat panel is a chunk of its own: loaded when the chat first opens, prefetched once connected.
@@ -28,11 +28,35 @@ function loadChatPanel(): Promise<unknown> {
   return chatLoading;
 }
 
+// The in-call view (controls, badges, settings dialog) is a chunk too: fetched at idle after the
+// first render and when joining starts; an in-call update waits for it.
+let callView: typeof import('./call-view.js') | undefined;
+let callViewLoading: Promise<unknown> | undefined;
+
+function loadCallView(): Promise<unknown> {
+  callViewLoading ??= import('./call-view.js').then(
+    (module) => (callView = module),
+    (error: unknown) => {
+      callViewLoading = undefined;
+      throw error;
+    },
+  );
+  return callViewLoading;
+}
+
 /**
  * When device switching loads: seated and alone, or once connected (the first sound comes after
  * that). Not while connecting, which its fetch and first device reads would slow down.
  */
 const DEVICES_FROM = new Set<CallState>(['waiting', 'connected', 'reconnecting']);
+/** The states that show the pre-join view (a Join or Try again button). */
+const PREJOIN = new Set<CallState>(['idle', 'ended', 'failed']);
+
+/** Runs `work` when the page is idle (in Safari, which has no requestIdleCallback, soon). */
+function idle(work: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(work, { timeout: 2000 });
+  else setTimeout(work, 200);
+}
 
 /**
  * A 1:1 video call in one element.
@@ -50,8 +74,24 @@ const DEVICES_FROM = new Set<CallState>(['waiting', 'connected', 'reconnecting']
  * @csspart remote-video - the other person's video.
  * @csspart start-audio-button - "Tap to hear": shown when the browser refused to play the other person's sound without a gesture (autoplay rules).
  * @csspart controls - the row of call buttons.
+ * @csspart join-button - "Join call" (or "Try again") before joining and after the call.
+ * @csspart mic-button - microphone on/off (a toggle: `aria-pressed`).
+ * @csspart camera-button - camera on/off (a toggle).
+ * @csspart chat-button - opens the chat (a toggle; a badge counts unread messages).
+ * @csspart more-button - on a narrow box, opens the menu of the other controls.
+ * @csspart screen-button - shares a screen instead of the camera (a toggle).
+ * @csspart settings-button - opens the settings: devices, diagnostics (a toggle).
+ * @csspart fullscreen-button - the call full screen (a toggle).
+ * @csspart pip-button - the other person's video picture-in-picture (a toggle).
+ * @csspart hangup-button - ends the call.
+ * @csspart close-settings-button - closes the settings.
  * @csspart status - the state line, also a live region.
- * @csspart chat - the chat panel.
+ * @csspart chat - the chat panel: a side panel on a wide box, a sheet over the video on a narrow one.
+ * @csspart message - one message of the chat.
+ * @csspart settings - the settings dialog, over the video.
+ * @csspart call-timer - how long the call has been up.
+ * @csspart remote-placeholder - over the other person's video while their camera is off.
+ * @csspart poor-connection - "Poor connection", while the stats say so.
  *
  * @cssproperty --rtc-call-background - background of the widget.
  * @cssproperty --rtc-call-color - text colour.
@@ -85,6 +125,7 @@ export class RtcCall extends LitElement {
     notice: { state: true },
     chatOpen: { state: true },
     settingsOpen: { state: true },
+    moreOpen: { state: true },
     chatError: { state: true },
   };
 
@@ -114,6 +155,8 @@ export class RtcCall extends LitElement {
   protected chatOpen = false;
   /** Whether the device settings (an embedded `<rtc-device-picker>`) are shown. */
   protected settingsOpen = false;
+  /** Whether the "more" menu is open (narrow boxes). */
+  protected moreOpen = false;
   /** Why the last message could not be sent, shown under the input. */
   protected chatError: ChatRefusal | null = null;
 
@@ -226,6 +269,7 @@ export class RtcCall extends LitElement {
 
   /** Joins the room. */
   join(): Promise<void> {
+    loadCallView().catch(() => undefined); // with the camera and the server
     return this.#call.join(this.signaling || RtcCall.defaultSignaling);
   }
 
@@ -269,9 +313,9 @@ export class RtcCall extends LitElement {
         if (!this.noChat) loadChatPanel().catch(() => undefined);
         loadDevicePicker().catch(() => undefined);
       };
-      if (typeof requestIdleCallback === 'function') requestIdleCallback(prefetch, { timeout: 2000 });
-      else setTimeout(prefetch, 200);
+      idle(prefetch);
     });
+    this.addEventListener('fullscreenchange', () => this.requestUpdate());
     this.addEventListener('rtc-message', (event) => {
       const t = this.#strings();
       if (!this.chatOpen || document.hidden) this.#unread += 1;
@@ -288,10 +332,12 @@ export class RtcCall extends LitElement {
   /**
    * An update that needs a chunk waits for it, so no frame shows less than it should: a Chinese
    * page renders in Chinese from its first frame, an opened chat with its panel, opened settings
-   * with the picker defined. (Chat and picker are prefetched once connected, so the wait is rare.)
+   * with the picker defined, an in-call frame with its controls. (The in-call view is fetched at idle
+   * after the first render, chat and picker once connected, so the wait is rare.)
    */
   protected override async scheduleUpdate(): Promise<void> {
     if (!loadedStrings(this.#lang())) await loadStrings(this.#lang());
+    if (!callView && (this.settingsOpen || !PREJOIN.has(this.#call.state))) await loadCallView().catch(() => undefined);
     if (this.chatOpen && !chatPanel) await loadChatPanel().catch(() => undefined);
     if (this.settingsOpen) await loadDevicePicker().catch(() => undefined);
     super.scheduleUpdate();
@@ -302,8 +348,17 @@ export class RtcCall extends LitElement {
     this.#started = false;
   }
 
+  protected override firstUpdated(changed: PropertyValues): void {
+    super.firstUpdated(changed);
+    idle(() => loadCallView().catch(() => undefined));
+  }
+
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
+    // An opened dialog takes the focus (its close button), as a dialog does.
+    if (changed.has('settingsOpen') && this.settingsOpen) {
+      this.renderRoot.querySelector<HTMLElement>('[part="close-settings-button"]')?.focus();
+    }
     // The remote video's speaker must be the chosen one before the other person is heard. Made
     // late, the controller still puts the stream on the devices there are (a devicechange before
     // it is not lost). A failed fetch is tried again at the next update.
@@ -367,7 +422,31 @@ export class RtcCall extends LitElement {
     return this.strings ? { ...base, ...this.strings } : base;
   }
 
-  async #copyDiagnostics(t: CallStrings): Promise<void> {
+  // ---- what the in-call view (call-view.ts, CallViewHost) reads and calls ----
+
+  /** @internal Messages from the peer not seen yet. */
+  protected get unread(): number {
+    return this.#unread;
+  }
+
+  /** @internal Whether this side shares a screen. */
+  protected get sharing(): boolean {
+    return !!this.#call.screenStream;
+  }
+
+  /** @internal The last stats sample. */
+  protected get callStats() {
+    return this.#call.stats;
+  }
+
+  /** @internal The language the element speaks. */
+  protected get viewLang(): string {
+    return this.#lang();
+  }
+
+  /** @internal */
+  protected async copyDiagnostics(): Promise<void> {
+    const t = this.#strings();
     try {
       await navigator.clipboard.writeText(this.diagnostics());
       this.notice = t['notice.copied'];
@@ -376,19 +455,21 @@ export class RtcCall extends LitElement {
     }
   }
 
-  async #toggleScreen(t: CallStrings): Promise<void> {
+  /** @internal */
+  protected async toggleScreen(): Promise<void> {
     try {
       if (this.#call.screenStream) await this.stopScreenShare();
       else await this.startScreenShare();
     } catch (error) {
       // Told on screen and, like every error, as an rtc-error with its code.
-      this.notice = t['notice.screen-failed'];
+      this.notice = this.#strings()['notice.screen-failed'];
       const { code = 'negotiation', message } = error as MediaError;
       this.dispatchEvent(new RtcErrorEvent(code, message));
     }
   }
 
-  #toggleChat(): void {
+  /** @internal */
+  protected toggleChat(): void {
     this.chatOpen = !this.chatOpen;
     if (this.chatOpen) {
       this.#unread = 0;
@@ -411,10 +492,6 @@ export class RtcCall extends LitElement {
     });
   }
 
-  #settingsToggle(t: CallStrings) {
-    return this.#toggle(t['action.settings'], this.settingsOpen, () => (this.settingsOpen = !this.settingsOpen), false);
-  }
-
   #statusText(t: CallStrings): string {
     const error = this.#call.error;
     if (error) return t[`error.${error.code}`];
@@ -430,126 +507,91 @@ export class RtcCall extends LitElement {
     return '';
   }
 
-  /** A toggle button; `offWhenUnpressed` marks a device that is off (muted mic, camera off). */
-  #toggle(label: string, pressed: boolean, onClick: () => void, offWhenUnpressed = true) {
-    return html`<button
-      type="button"
-      class="toggle ${offWhenUnpressed && !pressed ? 'off' : ''}"
-      aria-pressed=${pressed ? 'true' : 'false'}
-      @click=${onClick}
-    >
-      ${label}
-    </button>`;
+  #controls(t: CallStrings, state: CallState) {
+    if (PREJOIN.has(state)) {
+      const label = state === 'failed' ? t['action.retry'] : t['action.join'];
+      return html`<button type="button" class="join" part="join-button" @click=${() => this.join()}>${label}</button>
+        <button
+          type="button"
+          part="settings-button"
+          aria-pressed=${this.settingsOpen}
+          @click=${() => (this.settingsOpen = !this.settingsOpen)}
+        >
+          ${t['action.settings']}
+        </button>`;
+    }
+    // The in-call view's chunk came before this update (scheduleUpdate); without it (it could
+    // not be fetched) the call can still be left.
+    return callView
+      ? callView.callControls(t, this as unknown as CallViewHost)
+      : html`<button type="button" @click=${() => this.hangup()}>${t['action.hangup']}</button>`;
   }
 
-  #controls(t: CallStrings, state: CallState) {
-    if (state === 'idle' || state === 'ended' || state === 'failed') {
-      const label = state === 'failed' ? t['action.retry'] : t['action.join'];
-      return html`<button type="button" class="join" @click=${() => this.join()}>${label}</button>
-        ${this.#settingsToggle(t)}`;
-    }
-    const local = this.#media.stream;
-    const hasAudio = !!local?.getAudioTracks().length;
-    const hasVideo = !!local?.getVideoTracks().length;
-    const sharing = !!this.#call.screenStream;
-    const canShare = !!navigator.mediaDevices?.getDisplayMedia;
-    return html`
-      ${hasAudio ? this.#toggle(t['action.mic'], this.micEnabled, () => this.setMicEnabled(!this.micEnabled)) : nothing}
-      ${
-        hasVideo
-          ? this.#toggle(t['action.camera'], this.cameraEnabled, () => this.setCameraEnabled(!this.cameraEnabled))
-          : nothing
-      }
-      ${canShare && !this.audioOnly ? this.#toggle(t['action.screen'], sharing, () => this.#toggleScreen(t), false) : nothing}
-      ${
-        this.noChat
-          ? nothing
-          : this.#toggle(
-              this.#unread
-                ? `${t['chat.toggle']} (${t['chat.unread'].replace('{n}', String(this.#unread))})`
-                : t['chat.toggle'],
-              this.chatOpen,
-              () => this.#toggleChat(),
-              false,
-            )
-      }
-      ${this.#settingsToggle(t)}
-      <button type="button" @click=${() => this.#copyDiagnostics(t)}>${t['action.diagnostics']}</button>
-      <button type="button" class="hangup" @click=${() => this.hangup()}>${t['action.hangup']}</button>
-    `;
+  /** Escape closes the settings or "more", and gives the focus back to the button that opened them. */
+  #escape(event: KeyboardEvent): void {
+    if (event.key !== 'Escape' || !(this.settingsOpen || this.moreOpen)) return;
+    this.settingsOpen = this.moreOpen = false;
+    void this.updateComplete.then(() => {
+      const visible = [
+        ...this.renderRoot.querySelectorAll<HTMLElement>('[part="settings-button"], [part="more-button"]'),
+      ];
+      visible.find((button) => button.offsetParent)?.focus();
+    });
   }
 
   protected override render() {
     const t = this.#strings();
     const state = this.#call.state;
-    const remote = this.#call.remoteMedia;
-    const prejoin = state === 'idle' || state === 'failed' || state === 'ended';
-    const bars = signalBars(this.#call.stats);
+    const prejoin = PREJOIN.has(state);
     const localVideoOff =
       !this.#call.screenStream && (!this.cameraEnabled || !this.#media.stream?.getVideoTracks().length);
     // The videos say tabindex -1: Firefox makes a Tab stop of a video without controls, with nothing to do there.
     return html`
-      <div class="call ${prejoin ? 'prejoin' : ''}" part="base">
-        <div class="stage">
-          <video
-            class="remote-view"
-            part="remote-video"
-            autoplay
-            playsinline
-            tabindex="-1"
-            aria-label=${t['video.remote']}
-          ></video>
-          ${
-            remote && this.#call.peer
-              ? html`<div class="badges">
-                  ${!remote.video ? html`<span class="badge">${t['remote.camera-off']}</span>` : nothing}
-                  ${!remote.audio ? html`<span class="badge">${t['remote.muted']}</span>` : nothing}
-                  ${remote.screen ? html`<span class="badge">${t['remote.sharing']}</span>` : nothing}
-                </div>`
-              : nothing
-          }
-          <video
-            class="self-view ${this.#call.screenStream ? 'screen' : ''}"
-            part="local-video"
-            autoplay
-            playsinline
-            muted
-            tabindex="-1"
-            ?hidden=${localVideoOff}
-            aria-label=${t['video.local']}
-          ></video>
-          ${
-            this.#audioBlocked
-              ? html`<button
-                  type="button"
-                  class="start-audio"
-                  part="start-audio-button"
-                  @click=${() => this.#play(this.renderRoot.querySelector('video.remote-view')!)}
-                >
-                  ${t['action.start-audio']}
-                </button>`
-              : nothing
-          }
-          ${
-            state === 'connected' || state === 'reconnecting'
-              ? html`<div class="signal" role="img" aria-label=${t['signal.label'].replace('{bars}', String(bars))}>
-                  ${[1, 2, 3, 4].map((bar) => html`<span class=${bar <= bars ? 'on' : ''}></span>`)}
-                </div>`
-              : nothing
-          }
+      <div class="call" part="base" @keydown=${(event: KeyboardEvent) => this.#escape(event)}>
+        <div class="frame ${prejoin ? 'prejoin' : ''} ${this.chatOpen && !this.noChat && !prejoin ? 'chat-open' : ''}">
+          <div class="stage">
+            <video
+              class="remote-view"
+              part="remote-video"
+              autoplay
+              playsinline
+              tabindex="-1"
+              aria-label=${t['video.remote']}
+              @leavepictureinpicture=${() => this.requestUpdate()}
+            ></video>
+            ${prejoin || !callView ? nothing : callView.callOverlays(t, this as unknown as CallViewHost)}
+            <video
+              class="self-view ${this.#call.screenStream ? 'screen' : ''}"
+              part="local-video"
+              autoplay
+              playsinline
+              muted
+              tabindex="-1"
+              ?hidden=${localVideoOff}
+              aria-label=${t['video.local']}
+            ></video>
+            ${
+              this.#audioBlocked
+                ? html`<button
+                    type="button"
+                    class="start-audio"
+                    part="start-audio-button"
+                    @click=${() => this.#play(this.renderRoot.querySelector('video.remote-view')!)}
+                  >
+                    ${t['action.start-audio']}
+                  </button>`
+                : nothing
+            }
+          </div>
+          <div class="status" part="status" role="status" aria-live="polite">
+            ${this.#statusText(t)} ${prejoin ? nothing : this.#mediaHint(t)}
+          </div>
+          <div class="controls" part="controls" role="group" aria-label=${t['controls.label']}>
+            ${this.#controls(t, state)}
+          </div>
+          ${this.chatOpen && !this.noChat && !prejoin ? this.#chat(t) : nothing}
+          ${this.settingsOpen && callView ? callView.settingsDialog(t, this as unknown as CallViewHost, prejoin) : nothing}
         </div>
-        <div class="status" part="status" role="status" aria-live="polite">
-          ${this.#statusText(t)} ${prejoin ? nothing : this.#mediaHint(t)}
-        </div>
-        <div class="controls" part="controls" role="group" aria-label=${t['controls.label']}>
-          ${this.#controls(t, state)}
-        </div>
-        ${
-          this.settingsOpen
-            ? html`<rtc-device-picker class="settings" .call=${this} lang=${this.#lang()}></rtc-device-picker>`
-            : nothing
-        }
-        ${this.chatOpen && !this.noChat && !prejoin ? this.#chat(t) : nothing}
         <div class="sr-only" role="status" aria-live="polite">${this.notice}</div>
       </div>
     `;

@@ -4,6 +4,11 @@ import { css } from 'lit';
  * Styles of `<rtc-call>`; themable through `--rtc-call-*` custom properties and parts. The page's
  * inherited styles stop at `.call` (`all: initial`), and sizes are in `em` of the widget's own font,
  * so a page's `html { font-size }` or `letter-spacing` does not reach inside.
+ *
+ * Layout: the element fills the box the page gives it (video, status and controls inside it, open
+ * panels over the video, never past the box); with no height it takes the video's 16:10 from its
+ * width. What changes with the width is decided by container queries on `.call`, the narrow
+ * layout being the default (a browser without them gets it).
  */
 export const styles = css`
   :host {
@@ -15,22 +20,39 @@ export const styles = css`
   .call {
     all: initial;
     visibility: inherit;
+    position: relative;
     box-sizing: border-box;
-    display: grid;
+    display: block;
+    height: 100%;
+    /* Never taller than the screen: a page that made the element inline (all: unset) leaves the
+       percentage to some ancestor's height; a wide box with no height set shrinks its 16:10. */
+    max-height: 100vh;
     /* Usable even in a column a page squeezed to nothing. */
     min-width: 18em;
-    gap: 0.5em;
-    padding: 0.5em;
+    container-type: inline-size;
     border-radius: var(--rtc-call-radius, 12px);
+    overflow: hidden;
     background: var(--rtc-call-background, #111827);
     color: var(--rtc-call-color, #f9fafb);
     font: var(--rtc-call-font, 14px/1.4 system-ui, sans-serif);
     text-align: start;
   }
-  .stage {
+  .frame {
     position: relative;
+    box-sizing: border-box;
+    display: grid;
+    height: 100%;
+    grid: 'stage' minmax(0, 1fr) 'status' auto 'controls' auto / minmax(0, 1fr);
+    gap: 0.5em;
+    padding: 0.5em;
+  }
+  .stage {
+    grid-area: stage;
+    position: relative;
+    width: 100%;
+    height: 100%;
+    min-height: 0;
     aspect-ratio: 16 / 10;
-    max-height: 75vh;
     border-radius: calc(var(--rtc-call-radius, 12px) - 4px);
     overflow: hidden;
     background: #000;
@@ -47,6 +69,7 @@ export const styles = css`
     height: 100%;
     object-fit: contain;
   }
+  /* The self-view: a corner tile, only its picture mirrored (a shared screen is not). */
   .self-view {
     position: absolute;
     inset: auto 0.5em 0.5em auto;
@@ -54,7 +77,7 @@ export const styles = css`
     aspect-ratio: 4 / 3;
     object-fit: cover;
     border-radius: 8px;
-    border: 2px solid rgb(255 255 255 / 0.6);
+    outline: 2px solid rgb(255 255 255 / 0.6);
     transform: scaleX(-1);
     transition: all 0.2s ease;
   }
@@ -66,7 +89,7 @@ export const styles = css`
     inset: 0;
     width: 100%;
     height: 100%;
-    border: 0;
+    outline: 0;
     border-radius: 0;
   }
   .prejoin .remote-view {
@@ -78,76 +101,31 @@ export const styles = css`
     transform: translate(-50%, -50%);
     background: var(--rtc-call-accent, #1d4ed8);
   }
-  .badges {
-    position: absolute;
-    inset: 0.5em auto auto 0.5em;
-    display: flex;
-    flex-wrap: wrap;
-    gap: 0.25em;
-  }
-  .badge {
-    padding: 0.1em 0.5em;
-    border-radius: 999px;
-    background: rgb(0 0 0 / 0.65);
-  }
-  .signal {
-    position: absolute;
-    inset: 0.5em 0.5em auto auto;
-    display: flex;
-    align-items: flex-end;
-    gap: 2px;
-    height: 16px;
-  }
-  .signal span {
-    width: 4px;
-    background: rgb(255 255 255 / 0.3);
-  }
-  .signal span:nth-child(1) {
-    height: 25%;
-  }
-  .signal span:nth-child(2) {
-    height: 50%;
-  }
-  .signal span:nth-child(3) {
-    height: 75%;
-  }
-  .signal span:nth-child(4) {
-    height: 100%;
-  }
-  .signal span.on {
-    background: #4ade80;
-  }
   .status {
+    grid-area: status;
     min-height: 1.4em;
     text-align: center;
+    overflow-wrap: anywhere;
   }
   .controls {
+    grid-area: controls;
+    position: relative;
     display: flex;
-    flex-wrap: wrap;
     justify-content: center;
     gap: 0.5em;
   }
   button {
     font: inherit;
+    min-width: 44px;
     min-height: 44px;
-    padding: 0.5em 1em;
+    padding: 0 1em;
     border: 0;
     border-radius: 999px;
     cursor: pointer;
     background: var(--rtc-call-button-background, #374151);
     color: inherit;
   }
-  button.toggle[aria-pressed='true']:not(.off) {
-    box-shadow: inset 0 0 0 2px var(--rtc-call-accent, #60a5fa);
-  }
-  button.toggle.off {
-    background: var(--rtc-call-off, #7f1d1d);
-    text-decoration: line-through;
-  }
-  button.hangup {
-    background: var(--rtc-call-danger, #b91c1c);
-  }
-  button.join {
+  .join {
     background: var(--rtc-call-accent, #1d4ed8);
   }
   button:focus-visible {
@@ -161,14 +139,6 @@ export const styles = css`
     overflow: hidden;
     clip-path: inset(50%);
     white-space: nowrap;
-  }
-  @media (max-width: 480px) {
-    .call {
-      padding: 0.25em;
-    }
-    button {
-      padding: 0.5em 0.75em;
-    }
   }
   @media (prefers-reduced-motion: reduce) {
     * {
