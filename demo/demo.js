@@ -64,13 +64,12 @@ function newRoom() {
     .replace(/=+$/, '');
 }
 
-const url = new URL(location.href);
-let room = url.searchParams.get('room') ?? '';
-if (!/^[A-Za-z0-9_-]{1,64}$/.test(room)) {
-  room = newRoom();
-  url.searchParams.set('room', room);
-  history.replaceState(null, '', url);
-}
+let room = new URL(location.href).searchParams.get('room') ?? '';
+if (!/^[A-Za-z0-9_-]{1,64}$/.test(room)) room = newRoom();
+// The link to send: this page and the room, nothing else the address bar may hold.
+const url = new URL(location.pathname, location.origin);
+url.searchParams.set('room', room);
+if (url.href !== location.href) history.replaceState(null, '', url);
 
 const call = document.getElementById('call');
 const roomInput = document.getElementById('room-input');
@@ -85,7 +84,11 @@ call.room = room;
 // The QR code: an SVG of squares only (no text from the link), drawn by uqr.
 const qr = document.getElementById('qr');
 qr.setAttribute('aria-label', t.qr);
-qr.innerHTML = renderSVG(url.href, { border: 2 });
+try {
+  qr.innerHTML = renderSVG(url.href, { border: 2 });
+} catch {
+  qr.hidden = true; // a link too long for a QR code: the copy and share buttons still work
+}
 // A phone cannot reach this computer's loopback address: say how to join from one instead.
 document.getElementById('localhost-hint').hidden = !/^(localhost|127\.|\[::1\])/.test(location.hostname);
 

@@ -92,8 +92,9 @@ export class CallSession extends EventTarget {
   remoteMedia: MediaState | null = null;
   micEnabled = true;
   cameraEnabled = true;
-  /** The camera turned off (setCameraEnabled), to open again. */
+  /** The camera turned off (setCameraEnabled), to open again; whether it is being opened. */
   #cameraId = '';
+  #reopening = false;
   /** The screen being shared, while sharing. */
   screenStream: MediaStream | null = null;
   /** The last `rtc-stats` figures. */
@@ -281,8 +282,9 @@ export class CallSession extends EventTarget {
       this.#cameraId = track.getSettings().deviceId ?? '';
       track.stop();
       if (!this.screenStream) void this.peer?.setLocalTrack('video', null, stream!);
-    } else if (enabled && track?.readyState === 'ended') {
-      void this.#reopenCamera(stream!);
+    } else if (enabled && track?.readyState === 'ended' && !this.#reopening) {
+      this.#reopening = true; // one at a time: on, off, on must not open two cameras
+      void this.#reopenCamera(stream!).finally(() => (this.#reopening = false));
     }
     this.#applyEnabled();
     this.#mediaChanged();
@@ -294,10 +296,9 @@ export class CallSession extends EventTarget {
       // Device switching's code (a chunk of the drop-in): the one place a track is swapped in place.
       const { switchTrack } = await import('../webrtc/switch-track.js');
       const track = await switchTrack({ stream, kind: 'videoinput', deviceId: this.#cameraId });
-      if (!this.cameraEnabled || this.#media.stream !== stream) {
-        track.stop(); // turned off again, or the call ended, meanwhile
-        return;
-      }
+      if (this.#media.stream !== stream) return void track.stop(); // the call ended meanwhile
+      // Turned off again meanwhile: off it goes (a later "on" opens it again).
+      if (!this.cameraEnabled) return void track.stop();
       if (!this.screenStream) await this.peer?.setLocalTrack('video', track, stream);
     } catch (error) {
       this.cameraEnabled = false;
@@ -340,7 +341,9 @@ export class CallSession extends EventTarget {
     this.screenStream = null;
     for (const track of screen.getTracks()) track.stop();
     const stream = this.#media.stream;
-    await this.peer?.setLocalTrack('video', stream?.getVideoTracks()[0] ?? null, stream ?? new MediaStream());
+    const camera = stream?.getVideoTracks()[0];
+    // Back to the camera, unless it was turned off meanwhile (its track is stopped: send nothing).
+    await this.peer?.setLocalTrack('video', camera?.readyState === 'live' ? camera : null, stream ?? new MediaStream());
     this.#mediaChanged();
   }
 

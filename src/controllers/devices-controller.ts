@@ -169,6 +169,8 @@ export class DevicesController implements ReactiveController {
           .find((t) => t.kind === TRACK_KIND[kind]);
         if (!track) continue;
         current = track.getSettings().deviceId ?? '';
+        // A camera turned off (its track stopped on purpose) is left alone.
+        if (kind === 'videoinput' && track.readyState === 'ended') continue;
         // An ended track is lost even when its id is still listed: 'default' now names another device.
         lost = track.readyState === 'ended' || !this.list(kind).some((device) => device.deviceId === current);
       }
@@ -186,7 +188,10 @@ export class DevicesController implements ReactiveController {
       this.#sinkId = deviceId;
     } else {
       const stream = this.#options.stream?.();
-      if (stream?.getTracks().some((track) => track.kind === TRACK_KIND[kind])) {
+      // A camera turned off stays off (its light too): the choice is remembered, and the camera
+      // turned on again is the one that was on.
+      const off = (track: MediaStreamTrack) => track.kind === 'video' && track.readyState === 'ended';
+      if (stream?.getTracks().some((track) => track.kind === TRACK_KIND[kind] && !off(track))) {
         const track = await switchTrack({ stream, kind, deviceId, pc: this.#options.peerConnection?.() });
         // Released meanwhile (hang-up, element removed): the new track must not keep the camera on.
         if (this.#options.stream?.() !== stream) track.stop();

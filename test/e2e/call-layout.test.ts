@@ -130,6 +130,10 @@ test('the call fits its box at five sizes, in English and Chinese, in every stat
   await Promise.all([waitForState(me, 'connected'), waitForState(peer, 'connected')]);
   await waitForRemoteVideo(me);
   await measure('connected', true);
+  // With no height set: 16:10 from the width, never taller than the screen, nothing cut off.
+  await me.evaluate(() => document.querySelector('rtc-call')!.style.removeProperty('height'));
+  await measure('connected, no height', true);
+  await me.evaluate(() => (document.querySelector('rtc-call')!.style.height = '100vh'));
 
   // Long messages both ways: long words, several lines, and many of them (the list scrolls).
   const long = (who: string) =>

@@ -130,12 +130,19 @@ test('from another origin, the pre-join view loads the critical path only and a 
   await waitForState(a.mainFrame(), 'idle');
   await a.getByRole('button', { name: 'Join call' }).waitFor();
   await a.waitForFunction(() => document.querySelector('rtc-call')!.localStream !== null);
+  let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([
     prefetched,
-    new Promise((_, reject) =>
-      setTimeout(() => reject(new Error('the in-call view is not prefetched while the pre-join view shows')), 10_000),
-    ),
-  ]);
+    new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error('the in-call view is not prefetched while the pre-join view shows')),
+        10_000,
+      );
+    }),
+  ]).finally(() => {
+    clearTimeout(timer);
+    release(); // whatever happened: the held request must not outlive the test
+  });
   const prejoin = await scripts.loaded(CALL_VIEW);
   release();
 

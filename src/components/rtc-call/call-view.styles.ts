@@ -166,7 +166,8 @@ export const callViewStyles = css`
   }
   @container (min-width: 36em) {
     .more-wrap,
-    .more {
+    .more,
+    .more.open {
       display: contents;
     }
     [part='more-button'] {

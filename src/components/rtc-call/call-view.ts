@@ -41,6 +41,7 @@ export interface CallViewHost extends HTMLElement {
   toggleScreen(): Promise<void>;
   copyDiagnostics(): Promise<void>;
   requestUpdate(): void;
+  readonly updateComplete: Promise<boolean>;
 }
 
 const styled = new WeakSet<ShadowRoot>();
@@ -68,6 +69,7 @@ function button(
   pressed?: boolean,
   off = false,
   extra: unknown = nothing,
+  expanded?: boolean,
 ) {
   return html`<button
       type="button"
@@ -75,11 +77,26 @@ function button(
       class=${off ? 'icon off' : 'icon'}
       title=${label}
       aria-pressed=${pressed === undefined ? nothing : pressed ? 'true' : 'false'}
+      aria-expanded=${expanded === undefined ? nothing : expanded ? 'true' : 'false'}
       @click=${onClick}
     >
       <svg viewBox="0 0 24 24" aria-hidden="true">${glyph}</svg><span class="label">${label}</span></button
     >${extra}`;
 }
+
+/** Closes the settings and "more", and gives the focus back to the button that opens them. */
+function close(el: CallViewHost): void {
+  el.settingsOpen = el.moreOpen = false;
+  void el.updateComplete.then(() => {
+    const buttons = el.renderRoot.querySelectorAll<HTMLElement>('[part="settings-button"], [part="more-button"]');
+    [...buttons].find((b) => b.offsetParent)?.focus();
+  });
+}
+
+/** Escape closes what is open (the dialog takes the focus when it opens; "more" has it on its button). */
+const escape = (el: CallViewHost) => (event: KeyboardEvent) => {
+  if (event.key === 'Escape') close(el);
+};
 
 const remoteVideo = (el: CallViewHost) => el.renderRoot.querySelector<HTMLVideoElement>('video.remote-view');
 
@@ -144,8 +161,8 @@ export function callControls(t: CallStrings, el: CallViewHost) {
             )}</span
           >`
     }
-    <div class="more-wrap">
-      ${button('more-button', t['action.more'], icon.more, () => (el.moreOpen = !el.moreOpen), el.moreOpen)}
+    <div class="more-wrap" @keydown=${escape(el)}>
+      ${button('more-button', t['action.more'], icon.more, () => (el.moreOpen = !el.moreOpen), undefined, false, nothing, el.moreOpen)}
       <div class="more ${el.moreOpen ? 'open' : ''}" @click=${() => (el.moreOpen = false)}>
         ${
           (navigator.mediaDevices as Partial<MediaDevices> | undefined)?.getDisplayMedia && !el.audioOnly
@@ -183,7 +200,7 @@ export function callControls(t: CallStrings, el: CallViewHost) {
         }
       </div>
     </div>
-    ${button('hangup-button', t['action.hangup'], icon.hangup, () => el.hangup())}
+    ${button('hangup-button', t['action.hangup'], icon.hangup, () => ((el.moreOpen = false), el.hangup()))}
   `;
 }
 
@@ -196,12 +213,18 @@ const timers = new WeakMap<CallViewHost, { since: number; tick: ReturnType<typeo
  */
 export function callDuration(el: CallViewHost, now = Date.now()): string | null {
   let timer = timers.get(el);
-  if (!live(el)) return null;
+  if (!live(el)) {
+    // Not in a call (the other person left, say): the next call counts from its own start.
+    if (timer) clearInterval(timer.tick);
+    timers.delete(el);
+    return null;
+  }
   if (!timer) {
     const tick = setInterval(() => {
       if (live(el)) return el.requestUpdate();
       clearInterval(tick);
       timers.delete(el);
+      release(el); // removed from the page mid-call: no state change tells the wake lock
     }, 1000);
     timers.set(el, (timer = { since: now, tick }));
   }
@@ -222,6 +245,7 @@ const locks = new WeakMap<CallViewHost, Promise<WakeLockSentinel | null>>();
  */
 export function keepAwake(el: CallViewHost): void {
   if (!live(el) || locks.has(el) || document.visibilityState !== 'visible' || !navigator.wakeLock) return;
+  // A refusal (a frame without the screen-wake-lock permission) stands until the call ends.
   const lock = navigator.wakeLock.request('screen').catch(() => null);
   locks.set(el, lock);
   const forget = (): void => {
@@ -234,7 +258,14 @@ export function keepAwake(el: CallViewHost): void {
     void lock.then((sentinel) => sentinel?.release());
   };
   el.addEventListener('rtc-state-change', ended);
-  void lock.then((sentinel) => (sentinel ? sentinel.addEventListener('release', forget) : forget()));
+  void lock.then((sentinel) => sentinel?.addEventListener('release', forget));
+}
+
+/** Lets the screen sleep again (the element left the page mid-call). */
+function release(el: CallViewHost): void {
+  const lock = locks.get(el);
+  locks.delete(el);
+  void lock?.then((sentinel) => sentinel?.release());
 }
 
 /**
@@ -264,7 +295,7 @@ export function callOverlays(t: CallStrings, el: CallViewHost) {
           : nothing
       }
       ${
-        live(el) && stats && bars <= 1
+        live(el) && stats?.rtt != null && bars <= 1
           ? html`<span class="badge poor" part="poor-connection" role="status">${t['notice.poor-connection']}</span>`
           : nothing
       }
@@ -281,8 +312,14 @@ export function callOverlays(t: CallStrings, el: CallViewHost) {
 /** The settings: a dialog over the video (never over the controls); Escape (the element's) or its button closes it. */
 export function settingsDialog(t: CallStrings, el: CallViewHost, prejoin: boolean) {
   addStyles(el.renderRoot as ShadowRoot);
-  return html`<div class="settings" part="settings" role="dialog" aria-label=${t['action.settings']}>
-    ${button('close-settings-button', t['action.close'], icon.close, () => (el.settingsOpen = false))}
+  return html`<div
+    class="settings"
+    part="settings"
+    role="dialog"
+    aria-label=${t['action.settings']}
+    @keydown=${escape(el)}
+  >
+    ${button('close-settings-button', t['action.close'], icon.close, () => close(el))}
     <rtc-device-picker .call=${el} lang=${el.viewLang}></rtc-device-picker>
     ${
       prejoin

@@ -527,18 +527,6 @@ export class RtcCall extends LitElement {
       : html`<button type="button" @click=${() => this.hangup()}>${t['action.hangup']}</button>`;
   }
 
-  /** Escape closes the settings or "more", and gives the focus back to the button that opened them. */
-  #escape(event: KeyboardEvent): void {
-    if (event.key !== 'Escape' || !(this.settingsOpen || this.moreOpen)) return;
-    this.settingsOpen = this.moreOpen = false;
-    void this.updateComplete.then(() => {
-      const visible = [
-        ...this.renderRoot.querySelectorAll<HTMLElement>('[part="settings-button"], [part="more-button"]'),
-      ];
-      visible.find((button) => button.offsetParent)?.focus();
-    });
-  }
-
   protected override render() {
     const t = this.#strings();
     const state = this.#call.state;
@@ -547,7 +535,7 @@ export class RtcCall extends LitElement {
       !this.#call.screenStream && (!this.cameraEnabled || !this.#media.stream?.getVideoTracks().length);
     // The videos say tabindex -1: Firefox makes a Tab stop of a video without controls, with nothing to do there.
     return html`
-      <div class="call" part="base" @keydown=${(event: KeyboardEvent) => this.#escape(event)}>
+      <div class="call" part="base">
         <div class="frame ${prejoin ? 'prejoin' : ''} ${this.chatOpen && !this.noChat && !prejoin ? 'chat-open' : ''}">
           <div class="stage">
             <video

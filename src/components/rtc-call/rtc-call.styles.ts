@@ -22,7 +22,8 @@ export const styles = css`
     visibility: inherit;
     position: relative;
     box-sizing: border-box;
-    display: block;
+    display: flex;
+    flex-direction: column;
     height: 100%;
     /* Never taller than the screen: a page that made the element inline (all: unset) leaves the
        percentage to some ancestor's height; a wide box with no height set shrinks its 16:10. */
@@ -41,7 +42,9 @@ export const styles = css`
     position: relative;
     box-sizing: border-box;
     display: grid;
-    height: 100%;
+    /* The height .call has, also when it is only a max-height (no height set: 16:10 up to the screen). */
+    flex: 1 1 auto;
+    min-height: 0;
     grid: 'stage' minmax(0, 1fr) 'status' auto 'controls' auto / minmax(0, 1fr);
     gap: 0.5em;
     padding: 0.5em;
