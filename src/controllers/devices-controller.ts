@@ -32,6 +32,8 @@ export interface DevicesOptions {
   peerConnection?: () => RTCPeerConnection | null;
   /** The element playing the remote audio: its output follows the chosen speaker. */
   sink?: () => HTMLMediaElement | null;
+  /** Whether the camera is turned off on purpose (its track stopped): it is then left alone. */
+  cameraOff?: () => boolean;
   /**
    * Whether to read the device list as soon as the host is connected (a picker shows it). False
    * (`<rtc-call>`, which only follows the devices): read at once only when a device is remembered,
@@ -169,8 +171,8 @@ export class DevicesController implements ReactiveController {
           .find((t) => t.kind === TRACK_KIND[kind]);
         if (!track) continue;
         current = track.getSettings().deviceId ?? '';
-        // A camera turned off (its track stopped on purpose) is left alone.
-        if (kind === 'videoinput' && track.readyState === 'ended') continue;
+        // A camera turned off on purpose is left alone (a camera that went away has ended too).
+        if (kind === 'videoinput' && this.#options.cameraOff?.()) continue;
         // An ended track is lost even when its id is still listed: 'default' now names another device.
         lost = track.readyState === 'ended' || !this.list(kind).some((device) => device.deviceId === current);
       }
@@ -190,8 +192,8 @@ export class DevicesController implements ReactiveController {
       const stream = this.#options.stream?.();
       // A camera turned off stays off (its light too): the choice is remembered, and the camera
       // turned on again is the one that was on.
-      const off = (track: MediaStreamTrack) => track.kind === 'video' && track.readyState === 'ended';
-      if (stream?.getTracks().some((track) => track.kind === TRACK_KIND[kind] && !off(track))) {
+      const off = kind === 'videoinput' && this.#options.cameraOff?.();
+      if (!off && stream?.getTracks().some((track) => track.kind === TRACK_KIND[kind])) {
         const track = await switchTrack({ stream, kind, deviceId, pc: this.#options.peerConnection?.() });
         // Released meanwhile (hang-up, element removed): the new track must not keep the camera on.
         if (this.#options.stream?.() !== stream) track.stop();

@@ -182,6 +182,7 @@ export class RtcCall extends LitElement {
         const devices = new DevicesController(this, {
           stream: () => this.#media.stream,
           peerConnection: () => this.peerConnection,
+          cameraOff: () => !this.cameraEnabled,
           sink: () => this.renderRoot.querySelector<HTMLVideoElement>('video.remote-view'),
           listOnConnect: false, // the list is read when the stream comes, after the camera started
         });
